@@ -1,0 +1,106 @@
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import type { Command } from 'commander';
+import { EXIT, UserError } from '../../errors.js';
+import { provisionWorkflowId } from '../../names.js';
+import { DEFAULT_SPEC_PATH, loadSpecFile } from '../../spec.js';
+import { hostTaskQueue, TASK_QUEUE } from '../../temporal.js';
+import type { ClusterProgress, ProvisionInput, ProvisionResult, VerifyReport } from '../../types.js';
+import { progressQuery } from '../../workflows/progress.js';
+import type { provisionCluster } from '../../workflows/provision-cluster.js';
+import { saveClusterSpec } from '../cluster-files.js';
+import type { CliContext } from '../context.js';
+import { dim, green, red } from '../output.js';
+import { ProgressView } from '../progress-view.js';
+
+export function formatReport(report: VerifyReport): string {
+  const lines = [`verification from ${report.from}: ${report.ok ? green('passed') : red('FAILED')}`];
+  for (const c of report.checks) lines.push(`  ${c.ok ? green('✓') : red('✗')} ${c.name} ${dim(`- ${c.detail}`)}`);
+  return lines.join('\n');
+}
+
+/** Polls the run's progress query and prints each change until the run ends. */
+export async function follow<T>(ctx: CliContext, handle: WorkflowHandle, result: Promise<T>): Promise<T> {
+  const view = new ProgressView();
+  let done = false;
+  const printer = (async () => {
+    while (!done) {
+      try {
+        const p: ClusterProgress = await handle.query(progressQuery);
+        for (const line of view.update(p)) ctx.out.info(line);
+      } catch {
+        // no worker has answered yet, or the run just ended: try again
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  })();
+  try {
+    return await result;
+  } finally {
+    done = true;
+    await printer;
+    try {
+      for (const line of view.update(await handle.query(progressQuery))) ctx.out.info(line);
+    } catch {
+      // the final state could not be read; the result says enough
+    }
+  }
+}
+
+export function registerUp(program: Command, context: (cmd: Command) => CliContext): void {
+  program
+    .command('up')
+    .summary('provision and verify a cluster (the default spec: the tutorial)')
+    .description('Provision a cluster from a spec as a durable Temporal workflow, verify it, and expose its web workload. Running it again for the same cluster attaches to the running build, or re-checks a finished one: nothing is built twice.')
+    .option('-f, --file <spec>', 'cluster spec (YAML)', DEFAULT_SPEC_PATH)
+    .option('--keep-on-failure', 'keep what was made when a step fails (default: tear it down)')
+    .option('--detach', 'start the run and return its workflow id at once')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExamples:\n  $ overlayctl up\n  $ overlayctl up -f specs/small.yaml --keep-on-failure\n  $ overlayctl up --detach && overlayctl status')
+    .action(async (opts: { file: string; keepOnFailure?: boolean; detach?: boolean; json?: boolean }, cmd: Command) => {
+      const ctx = context(cmd);
+      const spec = loadSpecFile(opts.file); // a bad spec exits 2 before anything starts
+      const client = await ctx.temporal(true);
+      await saveClusterSpec(ctx.paths, spec);
+      const input: ProvisionInput = { spec, hostTaskQueue: hostTaskQueue(), keepOnFailure: opts.keepOnFailure ?? false };
+      const handle = await client.workflow.start<typeof provisionCluster>('provisionCluster', {
+        taskQueue: TASK_QUEUE,
+        workflowId: provisionWorkflowId(spec.cluster),
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      });
+      ctx.out.info(`cluster ${spec.cluster}: workflow ${handle.workflowId} (run ${handle.firstExecutionRunId})`);
+      if (opts.detach) {
+        if (opts.json) ctx.out.json({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId });
+        else ctx.out.data(handle.workflowId);
+        return;
+      }
+      process.once('SIGINT', () => {
+        process.stderr.write(`\ndetached: the run goes on. Watch it with \`overlayctl status ${spec.cluster}\`; remove it with \`overlayctl down ${spec.cluster}\`.\n`);
+        process.exit(EXIT.interrupted);
+      });
+      let result: ProvisionResult;
+      try {
+        result = await follow(ctx, handle, handle.result() as Promise<ProvisionResult>);
+      } catch (err) {
+        if (err instanceof WorkflowFailedError) {
+          let cause: Error | undefined = err.cause;
+          while (cause?.cause) cause = cause.cause as Error;
+          const after = (await handle.query(progressQuery).catch(() => undefined))?.afterFailure;
+          throw new UserError(
+            `provisioning ${spec.cluster} failed: ${cause?.message ?? err.message}`,
+            EXIT.failed,
+            after === 'torn-down'
+              ? 'the run tore down what it had made; fix the cause and run `overlayctl up` again'
+              : `the cluster is kept as it is; inspect it with \`overlayctl status ${spec.cluster}\`, remove it with \`overlayctl down ${spec.cluster}\``,
+          );
+        }
+        throw err;
+      }
+      if (opts.json) return ctx.out.json(result);
+      const lines = [`cluster ${result.cluster} is ready`, ...result.hosts.map((h) => `  ${h.name.padEnd(20)} ${h.address}`), formatReport(result.report)];
+      for (const e of result.exposure) lines.push(`exposed: ${e.workload} at ${e.url}`);
+      lines.push('', `next: eval "$(overlayctl env ${spec.verify.from})"; docker run --rm --net ${spec.network.name} busybox wget -qO- http://web`, `      overlayctl status | overlayctl verify | overlayctl down`);
+      ctx.out.data(lines.join('\n'));
+    });
+}

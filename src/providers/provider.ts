@@ -1,0 +1,46 @@
+// Where hosts come from. One small interface (in the style of libmachine drivers and
+// kind providers); a provider never decides order (the workflow does) and knows
+// nothing of Temporal. Every call is idempotent: look up by name or label first.
+import type { FirewallRule } from '../firewall.js';
+
+export interface HostRequest {
+  cluster: string;
+  name: string;
+  /** position of the host in the spec (manager first), for deterministic addressing */
+  index: number;
+}
+
+export interface HostInfo {
+  name: string;
+  cluster: string;
+  /** address members of the group use to reach the host */
+  address: string;
+  state: 'running' | 'stopped' | 'missing';
+}
+
+/** How the controller reaches a host's Docker engine. */
+export type EngineEndpoint = { kind: 'unix'; socketPath: string } | { kind: 'ssh'; host: string; port: number; username: string; privateKeyPath: string };
+
+export interface FirewallRequest {
+  cluster: string;
+  rules: FirewallRule[];
+  /** every host of the cluster by name, with its index (members of the group) */
+  members: { name: string; index: number }[];
+}
+
+export interface Provider {
+  readonly name: string;
+  /** Ensure the cluster's security group holds exactly these rules (and applies them to existing hosts). */
+  ensureFirewall(req: FirewallRequest): Promise<{ rules: number }>;
+  deleteFirewall(cluster: string): Promise<void>;
+  /** Ensure the host exists, runs, and its Docker engine answers. */
+  ensureHost(req: HostRequest): Promise<HostInfo>;
+  deleteHost(cluster: string, name: string): Promise<void>;
+  /** Every host carrying the cluster's label, found on the provider itself (not in our state). */
+  listHosts(cluster: string): Promise<HostInfo[]>;
+  engine(cluster: string, name: string): Promise<EngineEndpoint>;
+  /** Make `image` available to the host's engine (local: load from the offline cache). */
+  ensureImage(cluster: string, host: string, image: string): Promise<'present' | 'loaded' | 'pulled'>;
+  /** Remove what the cluster left on the provider besides hosts and the group (bridges, keys, state). */
+  deleteClusterResources(cluster: string): Promise<void>;
+}

@@ -1,0 +1,221 @@
+// The cluster spec: the one source of names. Loaded from YAML, validated with zod;
+// every problem names the field, what was wrong, and what to do.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { SpecError } from './errors.js';
+import { cidrProblem, cidrSize, overlaps, parseCidr } from './net/cidr.js';
+
+const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+const LABEL_HELP = 'use lowercase letters, digits and dashes, starting with a letter (e.g. "tuto-node1")';
+
+const label = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .regex(DNS_LABEL, `is not a valid name: ${LABEL_HELP}`);
+
+const cidr = z.string().superRefine((value, ctx) => {
+  const problem = cidrProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const port = z.number().int().min(1).max(65535);
+
+const localProvider = z.strictObject({
+  type: z.literal('local'),
+  /** underlay: the bridge and host addresses (the "cloud's" network) */
+  subnet: cidr.default('10.213.0.0/24'),
+});
+
+const provider = z.discriminatedUnion('type', [localProvider]);
+
+// at most 32: a host's runtime folder holds unix sockets, whose paths are limited to 107 bytes
+const host = z.strictObject({ name: label(32) });
+
+const workload = z
+  .strictObject({
+    name: label(40),
+    /** mysql: MySQL-compatible server with a generated root password; nginx: web server */
+    kind: z.enum(['mysql', 'nginx', 'container']),
+    image: z.string().min(1).optional(),
+    host: label(32),
+    command: z.array(z.string()).optional(),
+    /** publish this container port on the same host port, opened to everyone, at the exposure step */
+    expose: port.optional(),
+  })
+  .superRefine((w, ctx) => {
+    if (w.kind === 'container' && !w.image) {
+      ctx.addIssue({ code: 'custom', path: ['image'], message: 'is required for kind "container" (e.g. image: busybox)' });
+    }
+  });
+
+export const clusterSpecSchema = z
+  .strictObject({
+    cluster: label(20),
+    provider: provider.default({ type: 'local', subnet: '10.213.0.0/24' }),
+    /** the host that runs Consul, the cluster's key-value store; not part of the swarm */
+    manager: host,
+    /** Docker hosts; the first one is the swarm manager */
+    nodes: z.array(host).min(1, 'needs at least one node').max(64, 'at most 64 nodes'),
+    network: z.strictObject({
+      name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'is not a valid Docker network name'),
+      subnet: cidr,
+      encrypted: z.boolean().default(false),
+    }),
+    workloads: z.array(workload).default([]),
+    verify: z.strictObject({ from: label(32) }),
+  })
+  .superRefine((spec, ctx) => {
+    const hostNames = [spec.manager.name, ...spec.nodes.map((n) => n.name)];
+    const nodeNames = spec.nodes.map((n) => n.name);
+    const seen = new Set<string>();
+    hostNames.forEach((name, i) => {
+      if (seen.has(name)) {
+        const path = i === 0 ? ['manager', 'name'] : ['nodes', i - 1, 'name'];
+        ctx.addIssue({ code: 'custom', path, message: `host name "${name}" is used twice; every host needs its own name` });
+      }
+      seen.add(name);
+    });
+    const workloadNames = new Set<string>();
+    const published = new Set<string>();
+    spec.workloads.forEach((w, i) => {
+      if (workloadNames.has(w.name)) {
+        ctx.addIssue({ code: 'custom', path: ['workloads', i, 'name'], message: `workload name "${w.name}" is used twice` });
+      }
+      workloadNames.add(w.name);
+      if (!nodeNames.includes(w.host)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['workloads', i, 'host'],
+          message: `"${w.host}" is not a node of this cluster; pin the workload to one of: ${nodeNames.join(', ')}`,
+        });
+      }
+      if (w.expose !== undefined) {
+        const key = `${w.host}:${w.expose}`;
+        if (published.has(key)) {
+          ctx.addIssue({ code: 'custom', path: ['workloads', i, 'expose'], message: `port ${w.expose} on ${w.host} is already exposed by another workload` });
+        }
+        published.add(key);
+      }
+    });
+    if (!nodeNames.includes(spec.verify.from)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['verify', 'from'],
+        message: `"${spec.verify.from}" is not a node of this cluster; run the checks from one of: ${nodeNames.join(', ')}`,
+      });
+    }
+    if (cidrProblem(spec.network.subnet) || cidrProblem(spec.provider.subnet)) return;
+    const overlay = parseCidr(spec.network.subnet);
+    const underlay = parseCidr(spec.provider.subnet);
+    if (overlaps(overlay, underlay)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'subnet'],
+        message: `${spec.network.subnet} overlaps the hosts' subnet ${spec.provider.subnet}; choose a separate range`,
+      });
+    }
+    // .1 is the bridge, hosts start at .10: see providers/local/addressing.ts
+    if (cidrSize(underlay) - 2 < 10 + hostNames.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['provider', 'subnet'],
+        message: `${spec.provider.subnet} is too small for ${hostNames.length} hosts; use a larger range such as a /24`,
+      });
+    }
+    if (cidrSize(overlay) - 2 < 2 * (spec.workloads.length + nodeNames.length) + 4) {
+      ctx.addIssue({ code: 'custom', path: ['network', 'subnet'], message: `${spec.network.subnet} is too small for the workloads; use a larger range such as a /24` });
+    }
+  });
+
+export type ClusterSpec = z.infer<typeof clusterSpecSchema>;
+export type WorkloadSpec = ClusterSpec['workloads'][number];
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_SPEC_PATH = resolve(here, '..', 'specs', 'tuto.yaml');
+
+/** Image used by a workload: the spec's, or the kind's default (the tutorial's names). */
+export function workloadImage(w: WorkloadSpec): string {
+  return w.image ?? (w.kind === 'mysql' ? 'mysql' : w.kind === 'nginx' ? 'nginx' : 'busybox');
+}
+
+export function hostNames(spec: ClusterSpec): string[] {
+  return [spec.manager.name, ...spec.nodes.map((n) => n.name)];
+}
+
+export function swarmManager(spec: ClusterSpec): string {
+  return spec.nodes[0].name;
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = formatPath(issue.path) || '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove ${issue.keys.length > 1 ? 'them' : 'it'} or check the spelling`;
+  }
+  if (issue.code === 'invalid_type') {
+    const expected = issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
+    return `${where}: ${issue.input === undefined ? `is required (${expected})` : `expected ${expected}, got ${describeValue(issue.input)}`}`;
+  }
+  if (issue.code === 'invalid_value') {
+    return `${where}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
+    return `${where}: unknown type; supported: "local"`;
+  }
+  return `${where}: ${issue.message}`;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Validates an already-parsed document; `source` names it in messages. */
+export function parseSpec(doc: unknown, source: string): ClusterSpec {
+  const result = clusterSpecSchema.safeParse(doc, { reportInput: true });
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(describeIssue);
+  throw new SpecError(
+    `${source} is not a valid cluster spec:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    problems,
+    `fix the fields above; see specs/tuto.yaml for a complete example`,
+  );
+}
+
+export function loadSpecText(text: string, source: string): ClusterSpec {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0];
+    const pos = first.linePos?.[0];
+    throw new SpecError(
+      `${source}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${first.message.split('\n')[0].replace(/:$/, '')}`,
+      doc.errors.map((e) => e.message),
+      'fix the YAML syntax (indentation, colons, quotes) at that line',
+    );
+  }
+  return parseSpec(doc.toJS(), source);
+}
+
+export function loadSpecFile(path: string = DEFAULT_SPEC_PATH): ClusterSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SpecError(
+      code === 'ENOENT' ? `spec file ${path} does not exist` : `cannot read spec file ${path}: ${(err as Error).message}`,
+      [],
+      'pass an existing file with -f, or omit -f to use the default spec (specs/tuto.yaml)',
+    );
+  }
+  return loadSpecText(text, path);
+}

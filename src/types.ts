@@ -1,0 +1,72 @@
+// Types shared by workflows, activities and the CLI. Type-only: workflows may import it.
+import type { ClusterSpec } from './spec.js';
+
+export type { ClusterSpec };
+export type ProviderConfig = ClusterSpec['provider'];
+
+export interface HostAddress {
+  name: string;
+  address: string;
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  ms: number;
+}
+
+export interface VerifyReport {
+  cluster: string;
+  from: string;
+  exposed: boolean;
+  ok: boolean;
+  checks: Check[];
+}
+
+export interface ProvisionInput {
+  spec: ClusterSpec;
+  /** task queue of the worker that can reach the provider's hosts (local: this machine) */
+  hostTaskQueue: string;
+  keepOnFailure?: boolean;
+}
+
+export interface ProvisionResult {
+  cluster: string;
+  hosts: HostAddress[];
+  report: VerifyReport;
+  exposure: { workload: string; url: string; ok: boolean }[];
+}
+
+export interface TeardownInput {
+  cluster: string;
+  provider: ProviderConfig;
+  hostTaskQueue: string;
+}
+
+export interface TeardownResult {
+  cluster: string;
+  removedHosts: string[];
+}
+
+export type StepState = 'waiting' | 'running' | 'done' | 'failed' | 'skipped' | 'undone';
+
+export interface StepProgress {
+  name: string;
+  title: string;
+  state: StepState;
+  startedAt?: string;
+  endedAt?: string;
+  detail?: string;
+  children?: StepProgress[];
+}
+
+export interface ClusterProgress {
+  cluster: string;
+  phase: 'provisioning' | 'verifying' | 'ready' | 'tearing-down' | 'failed' | 'torn-down';
+  steps: StepProgress[];
+  hosts: HostAddress[];
+  error?: string;
+  /** after a failure: what was made was torn down, or kept (--keep-on-failure, or the cluster existed before the run) */
+  afterFailure?: 'torn-down' | 'kept';
+}

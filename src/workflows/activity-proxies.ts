@@ -1,0 +1,20 @@
+// Activity stubs with a timeout and retry profile per kind of step. Host-bound
+// activities go to the task queue of the machine that holds the provider's hosts.
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+
+const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s' } as const;
+
+export function activitiesOn(taskQueue: string) {
+  const base: ActivityOptions = { taskQueue, startToCloseTimeout: '2m', retry: { ...retry, maximumAttempts: 6 } };
+  return {
+    /** quick, local state changes */
+    quick: proxyActivities<Activities>(base),
+    /** creating hosts and loading images into engines */
+    slow: proxyActivities<Activities>({ ...base, startToCloseTimeout: '6m', retry: { ...retry, maximumAttempts: 5 } }),
+    /** the checks retry inside; a whole new attempt only helps against engine errors */
+    verify: proxyActivities<Activities>({ ...base, startToCloseTimeout: '4m', retry: { ...retry, maximumAttempts: 3 } }),
+    /** teardown keeps trying: a leak costs more than a wait */
+    teardown: proxyActivities<Activities>({ ...base, startToCloseTimeout: '3m', retry: { ...retry, maximumAttempts: 10 } }),
+  };
+}

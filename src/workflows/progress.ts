@@ -1,0 +1,89 @@
+// The step list a run keeps and the `progress` query returns: what the CLI renders
+// live. Deterministic: times come from the workflow clock.
+import { defineQuery } from '@temporalio/workflow';
+import type { ClusterProgress, ClusterSpec, StepProgress, StepState } from '../types.js';
+
+export const progressQuery = defineQuery<ClusterProgress>('progress');
+
+export const STEP_TITLES: Record<string, string> = {
+  ensureFirewall: 'firewall (security group)',
+  ensureSshKey: 'ssh key',
+  ensureHost: 'hosts',
+  ensureConsul: 'consul (key-value store)',
+  ensureSwarm: 'swarm',
+  ensureOverlayNetwork: 'overlay network',
+  ensureWorkload: 'workloads',
+  verifyConnectivity: 'verify connectivity',
+  exposeWorkload: 'expose',
+};
+
+export class Progress {
+  readonly state: ClusterProgress;
+
+  constructor(spec: ClusterSpec) {
+    const hosts = [spec.manager.name, ...spec.nodes.map((n) => n.name)];
+    const children: Record<string, string[]> = {
+      ensureHost: hosts,
+      ensureSwarm: spec.nodes.map((n) => n.name),
+      ensureWorkload: spec.workloads.map((w) => w.name),
+      exposeWorkload: spec.workloads.filter((w) => w.expose !== undefined).map((w) => w.name),
+    };
+    this.state = {
+      cluster: spec.cluster,
+      phase: 'provisioning',
+      hosts: [],
+      steps: Object.entries(STEP_TITLES).map(([name, title]) => ({
+        name,
+        title,
+        state: 'waiting' as StepState,
+        children: children[name]?.map((c) => ({ name: c, title: c, state: 'waiting' as StepState })),
+      })),
+    };
+  }
+
+  find(step: string, child?: string): StepProgress {
+    const s = this.state.steps.find((x) => x.name === step);
+    if (!s) throw new Error(`unknown step ${step}`);
+    if (child === undefined) return s;
+    const c = s.children?.find((x) => x.name === child);
+    if (!c) throw new Error(`unknown item ${child} of step ${step}`);
+    return c;
+  }
+
+  mark(item: StepProgress, state: StepState, detail?: string): void {
+    const now = new Date().toISOString();
+    if (state === 'running') item.startedAt = now;
+    if (state === 'done' || state === 'failed' || state === 'skipped') item.endedAt = now;
+    item.state = state;
+    if (detail !== undefined) item.detail = detail;
+  }
+
+  /** Runs one step (or one item of a step), recording its state and a one-line detail. */
+  async run<T>(step: string, fn: () => Promise<T>, describe: (r: T) => string = () => '', child?: string): Promise<T> {
+    const item = this.find(step, child);
+    this.mark(item, 'running');
+    try {
+      const result = await fn();
+      this.mark(item, 'done', describe(result));
+      return result;
+    } catch (err) {
+      this.mark(item, 'failed', rootMessage(err));
+      throw err;
+    }
+  }
+
+  skip(step: string, detail: string): void {
+    this.mark(this.find(step), 'skipped', detail);
+  }
+
+  snapshot(): ClusterProgress {
+    return this.state;
+  }
+}
+
+/** The innermost cause's message: what actually went wrong, not "Activity task failed". */
+export function rootMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}

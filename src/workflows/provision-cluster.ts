@@ -1,0 +1,181 @@
+// provisionCluster: the tutorial as a durable sequence of idempotent steps. After a
+// step starts, its undo goes on the front of a compensation stack; on failure or
+// cancellation the stack runs in a scope cancellation cannot interrupt (unless the
+// user asked to keep what was made), then the original error is rethrown.
+import { ApplicationFailure, CancellationScope, log, setHandler } from '@temporalio/workflow';
+import type { HostAddress, ProvisionInput, ProvisionResult } from '../types.js';
+import { activitiesOn } from './activity-proxies.js';
+import { Progress, progressQuery, rootMessage } from './progress.js';
+
+interface Undo {
+  name: string;
+  run: () => Promise<unknown>;
+}
+
+export async function provisionCluster(input: ProvisionInput): Promise<ProvisionResult> {
+  const { spec } = input;
+  const progress = new Progress(spec);
+  setHandler(progressQuery, () => progress.snapshot());
+  const acts = activitiesOn(input.hostTaskQueue);
+  const ref = { cluster: spec.cluster, provider: spec.provider };
+  const hostNames = [spec.manager.name, ...spec.nodes.map((n) => n.name)];
+  const firstNode = spec.nodes[0].name;
+  const addresses: Record<string, string> = {};
+  const undo: Undo[] = [{ name: 'delete cluster resources', run: () => acts.teardown.deleteClusterResources(ref) }];
+  const pushUndo = (name: string, run: () => Promise<unknown>) => undo.unshift({ name, run });
+
+  // A cluster that already has hosts is being re-checked, not built: a failure then
+  // leaves it as it was (its owner runs `overlayctl down`), it never tears it down.
+  const existing = await acts.quick.listHosts(ref);
+  const keep = input.keepOnFailure || existing.length > 0;
+
+  try {
+    await progress.run(
+      'ensureFirewall',
+      () => {
+        pushUndo('delete firewall', () => acts.teardown.deleteFirewall(ref));
+        return acts.quick.ensureFirewall({ spec, exposed: false });
+      },
+      (r) => `${r.rules} rules, members only`,
+    );
+
+    const key = await acts.quick.ensureSshKey({ spec });
+    if (key.skipped) progress.skip('ensureSshKey', key.reason);
+    pushUndo('delete ssh key', () => acts.teardown.deleteSshKey(ref));
+
+    await progress.run(
+      'ensureHost',
+      () => {
+        pushUndo('delete hosts', () => Promise.all(hostNames.map((host) => acts.teardown.deleteHost({ ...ref, host }))));
+        return Promise.all(
+          hostNames.map((host) =>
+            progress.run(
+              'ensureHost',
+              async () => {
+                const h = await acts.slow.ensureHost({ spec, host });
+                addresses[h.name] = h.address;
+                return h;
+              },
+              (h) => h.address,
+              host,
+            ),
+          ),
+        );
+      },
+      (hosts) => `${hosts.length} hosts`,
+    );
+    progress.state.hosts = hostNames.map((name): HostAddress => ({ name, address: addresses[name] }));
+
+    await progress.run(
+      'ensureConsul',
+      () => {
+        pushUndo('remove consul', () => acts.teardown.removeConsul({ ...ref, manager: spec.manager.name }));
+        return acts.slow.ensureConsul({ spec, managerAddress: addresses[spec.manager.name] });
+      },
+      (r) => `${spec.manager.name} ${r.address}`,
+    );
+
+    await progress.run(
+      'ensureSwarm',
+      async () => {
+        pushUndo('leave swarm', () => Promise.all(spec.nodes.map((n) => acts.teardown.leaveSwarm({ ...ref, node: n.name }))));
+        const swarm = await acts.quick.ensureSwarm({ spec, addresses });
+        await Promise.all(
+          spec.nodes.map((n) =>
+            progress.run('ensureSwarm', () => acts.slow.ensureSwarmMember({ spec, node: n.name, addresses }), (r) => r.membership, n.name),
+          ),
+        );
+        return swarm;
+      },
+      (s) => `manager ${s.managerNode}, ${spec.nodes.length} nodes`,
+    );
+
+    await progress.run(
+      'ensureOverlayNetwork',
+      () => {
+        pushUndo('remove overlay network', () => acts.teardown.removeOverlayNetwork({ ...ref, node: firstNode, network: spec.network.name }));
+        return acts.quick.ensureOverlayNetwork({ spec });
+      },
+      (r) => `${spec.network.name} ${r.subnet}`,
+    );
+
+    await progress.run(
+      'ensureWorkload',
+      () =>
+        Promise.all(
+          spec.workloads.map((w) =>
+            progress.run(
+              'ensureWorkload',
+              () => {
+                pushUndo(`remove ${w.name}`, () => acts.teardown.removeWorkload({ ...ref, host: w.host, workload: w.name }));
+                return acts.slow.ensureWorkload({ spec, workload: w.name });
+              },
+              (r) => `${r.host} (${r.action})`,
+              w.name,
+            ),
+          ),
+        ),
+      (r) => `${r.length} running`,
+    );
+
+    progress.state.phase = 'verifying';
+    const report = await progress.run(
+      'verifyConnectivity',
+      async () => {
+        const r = await acts.verify.verifyConnectivity({ spec, addresses, exposed: false });
+        if (!r.ok) {
+          const failed = r.checks.filter((c) => !c.ok);
+          throw ApplicationFailure.nonRetryable(`verification failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`, 'VerificationFailed', r);
+        }
+        return r;
+      },
+      (r) => `${r.checks.length}/${r.checks.length} checks passed`,
+    );
+
+    const exposed = spec.workloads.filter((w) => w.expose !== undefined);
+    const exposure = await progress.run(
+      'exposeWorkload',
+      async () => {
+        if (exposed.length === 0) return [];
+        await acts.quick.ensureFirewall({ spec, exposed: true });
+        return Promise.all(
+          exposed.map((w) => progress.run('exposeWorkload', () => acts.slow.exposeWorkload({ spec, workload: w.name, addresses }), (r) => r.url, w.name)),
+        );
+      },
+      (r) => (r.length ? r.map((x) => x.url).join(', ') : 'nothing to expose'),
+    );
+
+    progress.state.phase = 'ready';
+    return {
+      cluster: spec.cluster,
+      hosts: progress.state.hosts,
+      report,
+      exposure: exposure.map((e) => ({ workload: e.workload, url: e.url, ok: e.ok })),
+    };
+  } catch (err) {
+    progress.state.phase = 'failed';
+    progress.state.error = rootMessage(err);
+    if (keep) {
+      log.warn('run failed; keeping the cluster', { cluster: spec.cluster, existedBefore: existing.length > 0 });
+      progress.state.afterFailure = 'kept';
+    } else {
+      progress.state.phase = 'tearing-down';
+      await CancellationScope.nonCancellable(() => compensate(undo));
+      progress.state.phase = 'failed';
+      progress.state.afterFailure = 'torn-down';
+      for (const s of progress.state.steps) if (s.state === 'done') s.state = 'undone';
+    }
+    throw err;
+  }
+}
+
+/** Runs every undo in order; an undo's own failure is logged and does not hide the original error. */
+async function compensate(undo: Undo[]): Promise<void> {
+  for (const u of undo) {
+    try {
+      await u.run();
+    } catch (err) {
+      log.error('compensation step failed', { step: u.name, error: rootMessage(err) });
+    }
+  }
+}

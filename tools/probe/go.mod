@@ -1,0 +1,3 @@
+module overlayctl/probe
+
+go 1.22
