@@ -126,6 +126,26 @@ describe('the tutorial on local hosts', () => {
     expect(again.code).toBe(0);
   }, 180_000);
 
+  it("a host-level FORWARD policy of DROP (as a host dockerd sets) does not break the cluster: our own rule allows our bridge", async () => {
+    const bridgeRule = (await box.sh(`iptables -w -S FORWARD | grep -- '--comment "overlayctl:${CLUSTER}"'`)).stdout.trim();
+    expect(bridgeRule).toMatch(/^-A FORWARD -i ovlbr\w+ -o ovlbr\w+ .*-j ACCEPT$/);
+    const policy = (await box.sh('iptables -w -S FORWARD | head -1')).stdout.trim(); // e.g. -P FORWARD ACCEPT
+    await box.sh('iptables -w -P FORWARD DROP');
+    try {
+      expect((await box.cli(['verify', CLUSTER])).code).toBe(0);
+      // and the rule is what makes it work: without it, the hosts cannot reach each other
+      await box.sh(`iptables -w ${bridgeRule.replace(/^-A/, '-D')}`);
+      try {
+        const broken = await box.cli(['verify', CLUSTER, '--json']);
+        expect(broken.code).toBe(1);
+      } finally {
+        await box.sh(`iptables -w ${bridgeRule.replace(/^-A FORWARD/, '-I FORWARD 1')}`);
+      }
+    } finally {
+      await box.sh(`iptables -w ${policy.replace(/^-P FORWARD/, '-P FORWARD')}`);
+    }
+  }, 240_000);
+
   it('up again builds nothing twice', async () => {
     const up = await box.cli(['up', '-f', specFile]);
     expect(up.code).toBe(0);
@@ -138,10 +158,17 @@ describe('the tutorial on local hosts', () => {
     expect(containers.stdout.trim().split('\n')).toEqual(['web']);
   }, 300_000);
 
-  it('down removes everything the cluster made', async () => {
-    const down = await box.cli(['down', CLUSTER]);
-    expect(down.code).toBe(0);
-    expect(down.stdout).toContain(`cluster ${CLUSTER} removed (e2e-manager, e2e-node1, e2e-node2, e2e-node3)`);
-    expect(leftovers(CLUSTER, box.stateDir)).toEqual([]);
+  it('down removes everything the cluster made, and only that', async () => {
+    const foreign = '-m comment --comment not-overlayctl-e2e -j ACCEPT';
+    await box.sh(`iptables -w -A FORWARD -i lo -o lo ${foreign}`);
+    try {
+      const down = await box.cli(['down', CLUSTER]);
+      expect(down.code).toBe(0);
+      expect(down.stdout).toContain(`cluster ${CLUSTER} removed (e2e-manager, e2e-node1, e2e-node2, e2e-node3)`);
+      expect(leftovers(CLUSTER, box.stateDir)).toEqual([]);
+      expect((await box.sh(`iptables -w -C FORWARD -i lo -o lo ${foreign}`)).code).toBe(0);
+    } finally {
+      await box.sh(`iptables -w -D FORWARD -i lo -o lo ${foreign}`);
+    }
   }, 120_000);
 });
