@@ -1,6 +1,8 @@
 // overlayctl: the CLI. Exit codes: 0 ok, 1 a run or check failed, 2 usage or spec
 // error, 130 interrupted. Data goes to stdout, progress and errors to stderr.
 import { Command, CommanderError } from 'commander';
+import { registerCancel } from './cli/commands/cancel.js';
+import { registerCodecServer } from './cli/commands/codec-server.js';
 import { registerDev } from './cli/commands/dev.js';
 import { registerDown } from './cli/commands/down.js';
 import { registerEnv } from './cli/commands/env.js';
@@ -39,12 +41,14 @@ export function buildProgram(): Command {
   const context = (cmd: Command) => createContext(cmd.optsWithGlobals() as GlobalOptions);
   registerUp(program, context);
   registerDown(program, context);
+  registerCancel(program, context);
   registerStatus(program, context);
   registerVerify(program, context);
   registerEnv(program, context);
   registerSecret(program, context);
   registerDev(program, context);
   registerWorker(program, context);
+  registerCodecServer(program, context);
   return program;
 }
 

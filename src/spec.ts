@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SpecError } from './errors.js';
 import { cidrProblem, cidrSize, overlaps, parseCidr } from './net/cidr.js';
+import { parseFaultPlan } from './providers/faults.js';
 
 const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 const LABEL_HELP = 'use lowercase letters, digits and dashes, starting with a letter (e.g. "tuto-node1")';
@@ -24,10 +25,23 @@ const cidr = z.string().superRefine((value, ctx) => {
 
 const port = z.number().int().min(1).max(65535);
 
+/** fault injection for tests and chaos runs (see providers/faults.ts) */
+const faults = z
+  .string()
+  .optional()
+  .superRefine((value, ctx) => {
+    try {
+      parseFaultPlan(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+
 const localProvider = z.strictObject({
   type: z.literal('local'),
   /** underlay: the bridge and host addresses (the "cloud's" network) */
   subnet: cidr.default('10.213.0.0/24'),
+  faults,
 });
 
 const provider = z.discriminatedUnion('type', [localProvider]);

@@ -68,5 +68,7 @@ export interface ClusterProgress {
   hosts: HostAddress[];
   error?: string;
   /** after a failure: what was made was torn down, or kept (--keep-on-failure, or the cluster existed before the run) */
-  afterFailure?: 'torn-down' | 'kept';
+  afterFailure?: 'torn-down' | 'kept' | 'incomplete';
+  /** what a teardown that could not finish left behind (`overlayctl down` finishes it) */
+  leftovers?: string[];
 }

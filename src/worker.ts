@@ -1,9 +1,12 @@
 // The worker: workflows on the shared task queue, activities on this machine's queue
 // (they drive the local provider's namespaces and sockets). One process, two pollers.
 import { fileURLToPath } from 'node:url';
+import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
+import { dataConverter } from './codec/data-converter.js';
 import type { Paths } from './paths.js';
+import { parseFaultPlan, withFaults } from './providers/faults.js';
 import { providerFor } from './providers/registry.js';
 import { DEFAULT_NAMESPACE, hostTaskQueue, TASK_QUEUE } from './temporal.js';
 
@@ -19,9 +22,23 @@ export interface WorkerOptions {
 export async function createWorkers(opts: WorkerOptions): Promise<{ workers: Worker[]; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: opts.address });
   const namespace = opts.namespace ?? DEFAULT_NAMESPACE;
-  const activities = createActivities({ paths: opts.paths, provider: (config) => providerFor(config, opts.paths) });
-  const workflows = await Worker.create({ connection, namespace, taskQueue: TASK_QUEUE, workflowsPath: WORKFLOWS_PATH });
-  const hostBound = await Worker.create({ connection, namespace, taskQueue: opts.hostQueue ?? hostTaskQueue(), activities, maxConcurrentActivityTaskExecutions: 64 });
+  const envFaults = parseFaultPlan(process.env.OVERLAYCTL_FAULTS);
+  const activities = createActivities({
+    paths: opts.paths,
+    // Faults (from the spec or OVERLAYCTL_FAULTS) sit in front of the provider; the
+    // running activity's name lets a rule target one step.
+    provider: (config) => withFaults(providerFor(config, opts.paths), [...parseFaultPlan(config.faults), ...envFaults], Context.current().info.activityType),
+  });
+  const converter = dataConverter(opts.paths);
+  const workflows = await Worker.create({ connection, namespace, taskQueue: TASK_QUEUE, workflowsPath: WORKFLOWS_PATH, dataConverter: converter });
+  const hostBound = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: opts.hostQueue ?? hostTaskQueue(),
+    activities,
+    dataConverter: converter,
+    maxConcurrentActivityTaskExecutions: 64,
+  });
   return { workers: [workflows, hostBound], connection };
 }
 

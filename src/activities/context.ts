@@ -1,5 +1,6 @@
 // What every activity needs, injected once by the worker (tests pass their own):
 // where state lives and how to get a provider. Activities keep no module-level state.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type Docker from 'dockerode';
 import { connectEngine } from '../docker/engine.js';
@@ -22,19 +23,54 @@ export function hostList(spec: ClusterSpec): { name: string; index: number }[] {
   return [spec.manager.name, ...spec.nodes.map((n) => n.name)].map((name, index) => ({ name, index }));
 }
 
+export const HEARTBEAT_EVERY_MS = 2_000;
+
+function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside an activity (unit tests)
+  }
+}
+
 /**
- * Failures a retry cannot fix become non-retryable, typed application failures;
- * everything else is left to the retry policy.
+ * Records how far the running activity got: sent with every heartbeat, so a retry
+ * after a crash (activityInfo().heartbeatDetails) knows where the last attempt stopped.
+ */
+const PHASE = Symbol('overlayctl.phase');
+type PhasedContext = Context & { [PHASE]?: string };
+
+export function reportPhase(phase: string): void {
+  const ctx = currentContext() as PhasedContext | undefined;
+  if (!ctx) return;
+  ctx[PHASE] = phase; // repeated by the periodic heartbeat: the last phase stays the details
+  ctx.heartbeat({ phase });
+}
+
+/** The phase the previous attempt reported last, if this is a retry. */
+export function previousPhase(): string | undefined {
+  const details = currentContext()?.info.heartbeatDetails as { phase?: string } | undefined;
+  return details?.phase;
+}
+
+/**
+ * Every activity: heartbeats while it runs (so a killed worker is noticed within the
+ * heartbeat timeout, not the start-to-close timeout), and failures a retry cannot fix
+ * become non-retryable, typed application failures; the rest is left to the retry policy.
  */
 export function activity<I extends unknown[], O>(fn: (...input: I) => Promise<O>): (...input: I) => Promise<O> {
   return async (...input: I) => {
+    const ctx = currentContext() as PhasedContext | undefined;
+    const beat = ctx && setInterval(() => ctx.heartbeat({ phase: ctx[PHASE] }), HEARTBEAT_EVERY_MS);
     try {
       return await fn(...input);
     } catch (err) {
       if (err instanceof ProviderError) {
-        throw ApplicationFailure.create({ message: err.message, type: err.type, nonRetryable: !err.retryable });
+        throw ApplicationFailure.create({ message: err.message, type: err.type, nonRetryable: !err.retryable, nextRetryDelay: err.retryAfterMs });
       }
       throw err;
+    } finally {
+      if (beat) clearInterval(beat);
     }
   };
 }

@@ -1,5 +1,6 @@
 import type { ClusterSpec } from '../types.js';
-import { activity, hostList, type ActivityDeps } from './context.js';
+import { log } from '@temporalio/activity';
+import { activity, hostList, previousPhase, reportPhase, type ActivityDeps } from './context.js';
 
 /** The host exists, runs, and its Docker engine answers. */
 export const ensureHost = (deps: ActivityDeps) =>
@@ -7,7 +8,9 @@ export const ensureHost = (deps: ActivityDeps) =>
     const { spec, host } = input;
     const entry = hostList(spec).find((h) => h.name === host);
     if (!entry) throw new Error(`host ${host} is not in the spec of ${spec.cluster}`);
-    const info = await deps.provider(spec.provider).ensureHost({ cluster: spec.cluster, name: host, index: entry.index });
+    const resumed = previousPhase();
+    if (resumed) log.info('retrying ensureHost; the last attempt got to this phase', { host, phase: resumed });
+    const info = await deps.provider(spec.provider).ensureHost({ cluster: spec.cluster, name: host, index: entry.index, onPhase: reportPhase });
     return { name: info.name, address: info.address };
   });
 

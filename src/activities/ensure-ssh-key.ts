@@ -1,13 +1,14 @@
 import type { ClusterSpec } from '../types.js';
 import { activity, type ActivityDeps } from './context.js';
 
-/** The key the controller uses to reach hosts. Local hosts are reached over unix sockets: none needed. */
-export const ensureSshKey = (_deps: ActivityDeps) =>
+/** The key the controller uses to reach hosts is registered (providers whose hosts need none skip it). */
+export const ensureSshKey = (deps: ActivityDeps) =>
   activity(async (input: { spec: ClusterSpec }) => {
-    return { skipped: input.spec.provider.type === 'local', reason: 'local hosts are reached over unix sockets' };
+    const r = await deps.provider(input.spec.provider).ensureSshKey(input.spec.cluster);
+    return { skipped: r.skipped, reason: r.reason ?? '' };
   });
 
-export const deleteSshKey = (_deps: ActivityDeps) =>
-  activity(async (_input: { cluster: string; provider: ClusterSpec['provider'] }) => {
-    return { skipped: true };
+export const deleteSshKey = (deps: ActivityDeps) =>
+  activity(async (input: { cluster: string; provider: ClusterSpec['provider'] }) => {
+    await deps.provider(input.provider).deleteSshKey(input.cluster);
   });

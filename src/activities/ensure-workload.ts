@@ -4,7 +4,7 @@ import { transient } from '../providers/errors.js';
 import { ensureSecret } from '../secrets.js';
 import { workloadImage, type WorkloadSpec } from '../spec.js';
 import type { ClusterSpec } from '../types.js';
-import { activity, engineOf, liveEngine, type ActivityDeps } from './context.js';
+import { activity, engineOf, liveEngine, reportPhase, type ActivityDeps } from './context.js';
 
 export function findWorkload(spec: ClusterSpec, name: string): WorkloadSpec {
   const w = spec.workloads.find((x) => x.name === name);
@@ -41,7 +41,9 @@ async function waitReady(docker: Docker, w: WorkloadSpec, timeoutMs = 60_000): P
 export async function runWorkload(deps: ActivityDeps, spec: ClusterSpec, w: WorkloadSpec, exposed: boolean) {
   const provider = deps.provider(spec.provider);
   const image = workloadImage(w);
+  reportPhase(`image ${image}`);
   await provider.ensureImage(spec.cluster, w.host, image);
+  reportPhase('container');
   const docker = await engineOf(provider, spec.cluster, w.host);
   const env: Record<string, string> = {};
   if (w.kind === 'mysql') env.MYSQL_ROOT_PASSWORD = await ensureSecret(deps.paths, spec.cluster, w.name);
@@ -49,6 +51,7 @@ export async function runWorkload(deps: ActivityDeps, spec: ClusterSpec, w: Work
   const published = w.expose !== undefined ? { ...want, publish: { [w.expose]: w.expose } } : undefined;
   // A re-run keeps a workload that a completed run already exposed.
   const result = exposed && published ? await ensureContainer(docker, published) : await ensureContainer(docker, want, published);
+  reportPhase('ready');
   await waitReady(docker, w);
   return { workload: w.name, host: w.host, container: result.id.slice(0, 12), action: result.action };
 }

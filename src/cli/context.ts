@@ -45,7 +45,7 @@ export function createContext(opts: GlobalOptions): CliContext {
         }
         address = status.server.address;
       }
-      client = await connectClient(address, opts.namespace ?? DEFAULT_NAMESPACE);
+      client = await connectClient(address, paths, opts.namespace ?? DEFAULT_NAMESPACE);
       return client;
     },
   };

@@ -19,12 +19,13 @@ const BIN = resolve(fileURLToPath(new URL('../../bin/overlayctl.js', import.meta
 
 export interface DevStatus {
   server: { running: boolean; pid?: number; address: string; uiUrl: string; log: string; db: string };
+  codec: { running: boolean; pid?: number; url: string; log: string };
   worker: { running: boolean; pid?: number; log: string; taskQueues: string[] };
 }
 
-export function devPorts(env: NodeJS.ProcessEnv = process.env): { port: number; uiPort: number } {
+export function devPorts(env: NodeJS.ProcessEnv = process.env): { port: number; uiPort: number; codecPort: number } {
   const port = Number(env.OVERLAYCTL_DEV_PORT || 7233);
-  return { port, uiPort: Number(env.OVERLAYCTL_DEV_UI_PORT || port + 1000) };
+  return { port, uiPort: Number(env.OVERLAYCTL_DEV_UI_PORT || port + 1000), codecPort: Number(env.OVERLAYCTL_DEV_CODEC_PORT || 8888) };
 }
 
 function files(paths: Paths) {
@@ -36,11 +37,13 @@ function files(paths: Paths) {
     serverLog: join(dir, 'temporal.log'),
     workerPid: join(dir, 'worker.pid'),
     workerLog: join(dir, 'worker.log'),
+    codecPid: join(dir, 'codec.pid'),
+    codecLog: join(dir, 'codec.log'),
   };
 }
 
-/** The PID in `file` if that process still runs and its command line contains `marker`. */
-async function livePid(file: string, marker: string): Promise<number | undefined> {
+/** The PID in `file` if that process still runs and its command line holds every marker. */
+async function livePid(file: string, ...markers: string[]): Promise<number | undefined> {
   let pid: number;
   try {
     pid = Number((await readFile(file, 'utf8')).trim());
@@ -48,7 +51,8 @@ async function livePid(file: string, marker: string): Promise<number | undefined
     return undefined;
   }
   if (!pid || !isAlive(pid)) return undefined;
-  return (await cmdline(pid))?.some((a) => a.includes(marker)) ? pid : undefined;
+  const args = await cmdline(pid);
+  return args && markers.every((m) => args.some((a) => a.includes(m))) ? pid : undefined;
 }
 
 function portOpen(port: number): Promise<boolean> {
@@ -87,11 +91,13 @@ function spawnDetached(cmd: string, args: string[], log: string, env: NodeJS.Pro
 
 export async function devStatus(paths: Paths): Promise<DevStatus> {
   const f = files(paths);
-  const { port, uiPort } = devPorts();
+  const { port, uiPort, codecPort } = devPorts();
   const serverPid = await livePid(f.serverPid, f.db);
-  const workerPid = await livePid(f.workerPid, BIN);
+  const workerPid = await livePid(f.workerPid, BIN, 'worker');
+  const codecPid = await livePid(f.codecPid, BIN, 'codec-server');
   return {
     server: { running: serverPid !== undefined, pid: serverPid, address: `127.0.0.1:${port}`, uiUrl: `http://127.0.0.1:${uiPort}`, log: f.serverLog, db: f.db },
+    codec: { running: codecPid !== undefined, pid: codecPid, url: `http://127.0.0.1:${codecPort}`, log: f.codecLog },
     worker: { running: workerPid !== undefined, pid: workerPid, log: f.workerLog, taskQueues: [TASK_QUEUE, hostTaskQueue()] },
   };
 }
@@ -113,12 +119,21 @@ async function workerPolling(address: string): Promise<boolean> {
   }
 }
 
-/** Starts what is not running (server, then worker) and waits until both answer. Idempotent. */
+/** Starts what is not running (codec server, server, worker) and waits until each answers. Idempotent. */
 export async function devStart(paths: Paths): Promise<DevStatus> {
   const f = files(paths);
   await mkdir(f.dir, { recursive: true, mode: 0o700 });
   let status = await devStatus(paths);
-  const { port, uiPort } = devPorts();
+  const { port, uiPort, codecPort } = devPorts();
+  const env = { ...process.env, OVERLAYCTL_STATE_DIR: paths.state };
+  if (!status.codec.running) {
+    if (await portOpen(codecPort)) {
+      throw new UserError(`port ${codecPort} (codec server) is taken by another process`, 1, 'stop it, or set OVERLAYCTL_DEV_CODEC_PORT');
+    }
+    const codec = spawnDetached(process.execPath, [BIN, 'codec-server', '--port', String(codecPort), '--ui-origin', `http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`], f.codecLog, env);
+    await writeFile(f.codecPid, String(codec.pid));
+    await waitFor('the codec server', () => portOpen(codecPort), 30_000, f.codecLog, codec.alive);
+  }
   if (!status.server.running) {
     if (await portOpen(port)) {
       throw new UserError(`port ${port} is taken by another process`, 1, 'stop it, use --address to point at that server, or set OVERLAYCTL_DEV_PORT');
@@ -126,14 +141,17 @@ export async function devStart(paths: Paths): Promise<DevStatus> {
     const bin = requireTemporalBin(paths.cache);
     const server = spawnDetached(
       bin,
-      ['server', 'start-dev', '--db-filename', f.db, '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--namespace', DEFAULT_NAMESPACE, '--log-level', 'warn'],
+      [
+        'server', 'start-dev', '--db-filename', f.db, '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort),
+        '--namespace', DEFAULT_NAMESPACE, '--log-level', 'warn', '--ui-codec-endpoint', `http://127.0.0.1:${codecPort}`,
+      ],
       f.serverLog,
     );
     await writeFile(f.serverPid, String(server.pid));
     await waitFor('the Temporal dev server', () => serverAnswers(status.server.address), 60_000, f.serverLog, server.alive);
   }
   if (!status.worker.running) {
-    const worker = spawnDetached(process.execPath, [BIN, 'worker', '--address', status.server.address], f.workerLog, { ...process.env, OVERLAYCTL_STATE_DIR: paths.state });
+    const worker = spawnDetached(process.execPath, [BIN, 'worker', '--address', status.server.address], f.workerLog, env);
     await writeFile(f.workerPid, String(worker.pid));
     await waitFor('the overlayctl worker', () => workerPolling(status.server.address).catch(() => false), 90_000, f.workerLog, worker.alive);
   }
@@ -155,13 +173,14 @@ async function serverAnswers(address: string): Promise<boolean> {
   }
 }
 
-/** Stops the worker, then the server (SIGTERM, then SIGKILL after 15 s), by their PIDs. */
+/** Stops the worker, then the server, then the codec server (SIGTERM, then SIGKILL after 15 s), by their PIDs. */
 export async function devStop(paths: Paths): Promise<DevStatus> {
   const f = files(paths);
   const before = await devStatus(paths);
   for (const [pid, file] of [
     [before.worker.pid, f.workerPid],
     [before.server.pid, f.serverPid],
+    [before.codec.pid, f.codecPid],
   ] as const) {
     if (pid !== undefined) {
       signal([pid], 'SIGTERM');

@@ -8,6 +8,8 @@ export interface HostRequest {
   name: string;
   /** position of the host in the spec (manager first), for deterministic addressing */
   index: number;
+  /** told each phase as it starts (the activity layer turns it into heartbeat details) */
+  onPhase?: (phase: string) => void;
 }
 
 export interface HostInfo {
@@ -33,6 +35,9 @@ export interface Provider {
   /** Ensure the cluster's security group holds exactly these rules (and applies them to existing hosts). */
   ensureFirewall(req: FirewallRequest): Promise<{ rules: number }>;
   deleteFirewall(cluster: string): Promise<void>;
+  /** Ensure the key the controller uses to reach hosts is registered (skipped where hosts need none). */
+  ensureSshKey(cluster: string): Promise<{ skipped: boolean; reason?: string; fingerprint?: string }>;
+  deleteSshKey(cluster: string): Promise<void>;
   /** Ensure the host exists, runs, and its Docker engine answers. */
   ensureHost(req: HostRequest): Promise<HostInfo>;
   deleteHost(cluster: string, name: string): Promise<void>;

@@ -1,12 +1,21 @@
 // Activity stubs with a timeout and retry profile per kind of step. Host-bound
 // activities go to the task queue of the machine that holds the provider's hosts.
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s' } as const;
 
 export function activitiesOn(taskQueue: string) {
-  const base: ActivityOptions = { taskQueue, startToCloseTimeout: '2m', retry: { ...retry, maximumAttempts: 6 } };
+  const base: ActivityOptions = {
+    taskQueue,
+    startToCloseTimeout: '2m',
+    // Activities heartbeat every 2 s: a killed worker's attempt is retried within 10 s.
+    heartbeatTimeout: '10s',
+    // On cancel, wait until the running attempt has ended: compensation must never
+    // race a step that is still creating things.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { ...retry, maximumAttempts: 6 },
+  };
   return {
     /** quick, local state changes */
     quick: proxyActivities<Activities>(base),

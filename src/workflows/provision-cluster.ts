@@ -6,6 +6,7 @@ import { ApplicationFailure, CancellationScope, log, setHandler } from '@tempora
 import type { HostAddress, ProvisionInput, ProvisionResult } from '../types.js';
 import { activitiesOn } from './activity-proxies.js';
 import { Progress, progressQuery, rootMessage } from './progress.js';
+import { allSettled } from './settle.js';
 
 interface Undo {
   name: string;
@@ -39,15 +40,21 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
       (r) => `${r.rules} rules, members only`,
     );
 
-    const key = await acts.quick.ensureSshKey({ spec });
+    const key = await progress.run(
+      'ensureSshKey',
+      () => {
+        pushUndo('delete ssh key', () => acts.teardown.deleteSshKey(ref));
+        return acts.quick.ensureSshKey({ spec });
+      },
+      () => 'registered',
+    );
     if (key.skipped) progress.skip('ensureSshKey', key.reason);
-    pushUndo('delete ssh key', () => acts.teardown.deleteSshKey(ref));
 
     await progress.run(
       'ensureHost',
       () => {
-        pushUndo('delete hosts', () => Promise.all(hostNames.map((host) => acts.teardown.deleteHost({ ...ref, host }))));
-        return Promise.all(
+        pushUndo('delete hosts', () => allSettled(hostNames.map((host) => acts.teardown.deleteHost({ ...ref, host }))));
+        return allSettled(
           hostNames.map((host) =>
             progress.run(
               'ensureHost',
@@ -78,9 +85,9 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
     await progress.run(
       'ensureSwarm',
       async () => {
-        pushUndo('leave swarm', () => Promise.all(spec.nodes.map((n) => acts.teardown.leaveSwarm({ ...ref, node: n.name }))));
+        pushUndo('leave swarm', () => allSettled(spec.nodes.map((n) => acts.teardown.leaveSwarm({ ...ref, node: n.name }))));
         const swarm = await acts.quick.ensureSwarm({ spec, addresses });
-        await Promise.all(
+        await allSettled(
           spec.nodes.map((n) =>
             progress.run('ensureSwarm', () => acts.slow.ensureSwarmMember({ spec, node: n.name, addresses }), (r) => r.membership, n.name),
           ),
@@ -102,7 +109,7 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
     await progress.run(
       'ensureWorkload',
       () =>
-        Promise.all(
+        allSettled(
           spec.workloads.map((w) =>
             progress.run(
               'ensureWorkload',
@@ -138,7 +145,7 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
       async () => {
         if (exposed.length === 0) return [];
         await acts.quick.ensureFirewall({ spec, exposed: true });
-        return Promise.all(
+        return allSettled(
           exposed.map((w) => progress.run('exposeWorkload', () => acts.slow.exposeWorkload({ spec, workload: w.name, addresses }), (r) => r.url, w.name)),
         );
       },
@@ -160,10 +167,17 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
       progress.state.afterFailure = 'kept';
     } else {
       progress.state.phase = 'tearing-down';
-      await CancellationScope.nonCancellable(() => compensate(undo));
+      const left = await CancellationScope.nonCancellable(async () => {
+        await compensate(undo);
+        // What the provider still lists was not removed: say so, `overlayctl down` finishes it.
+        return acts.teardown.listHosts(ref).then((hosts) => hosts.map((h) => `host ${h.name}`), () => ['unknown: the provider could not be asked']);
+      });
       progress.state.phase = 'failed';
-      progress.state.afterFailure = 'torn-down';
-      for (const s of progress.state.steps) if (s.state === 'done') s.state = 'undone';
+      progress.state.afterFailure = left.length ? 'incomplete' : 'torn-down';
+      if (left.length) progress.state.leftovers = left;
+      for (const s of progress.state.steps) {
+        for (const item of [s, ...(s.children ?? [])]) if (item.state === 'done') item.state = 'undone';
+      }
     }
     throw err;
   }

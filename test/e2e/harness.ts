@@ -47,11 +47,13 @@ export async function createSandbox(): Promise<Sandbox> {
   const stateDir = mkdtempSync(join(tmpdir(), 'overlayctl-e2e-'));
   const port = await freePort();
   const uiPort = await freePort();
+  const codecPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     OVERLAYCTL_STATE_DIR: stateDir,
     OVERLAYCTL_DEV_PORT: String(port),
     OVERLAYCTL_DEV_UI_PORT: String(uiPort),
+    OVERLAYCTL_DEV_CODEC_PORT: String(codecPort),
     NO_COLOR: '1',
     TEMPORAL_ADDRESS: '',
   };

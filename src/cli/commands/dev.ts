@@ -8,6 +8,7 @@ function describe(s: DevStatus): string {
     `  web ui: ${s.server.uiUrl}`,
     `  history: ${s.server.db}`,
     `  log: ${s.server.log}`,
+    `codec server: ${s.codec.running ? `running (pid ${s.codec.pid}) at ${s.codec.url}` : 'stopped'}`,
     `worker: ${s.worker.running ? `running (pid ${s.worker.pid})` : 'stopped'}, task queues ${s.worker.taskQueues.join(', ')}`,
     `  log: ${s.worker.log}`,
   ].join('\n');

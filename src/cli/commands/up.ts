@@ -1,5 +1,6 @@
+import { createInterface } from 'node:readline/promises';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import { CancelledFailure, WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { Command } from 'commander';
 import { EXIT, UserError } from '../../errors.js';
 import { provisionWorkflowId } from '../../names.js';
@@ -47,6 +48,34 @@ export async function follow<T>(ctx: CliContext, handle: WorkflowHandle, result:
   }
 }
 
+function detach(cluster: string): never {
+  process.stderr.write(`\ndetached: the run goes on. Watch it with \`overlayctl status ${cluster}\`; cancel it with \`overlayctl cancel ${cluster}\`.\n`);
+  process.exit(EXIT.interrupted);
+}
+
+/**
+ * Ctrl-C during `up`: ask (or, with --yes, do not ask) whether to cancel the run, which
+ * then tears down what it made; a second Ctrl-C only detaches, the run goes on.
+ * Without a terminal to ask on and without --yes, the first Ctrl-C detaches.
+ */
+function onInterrupt(cluster: string, yes: boolean, cancel: () => Promise<void>): void {
+  let count = 0;
+  process.on('SIGINT', async () => {
+    count += 1;
+    if (count > 1) detach(cluster);
+    if (!yes && !(process.stdin.isTTY && process.stderr.isTTY)) detach(cluster);
+    let confirmed = yes;
+    if (!yes) {
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      const answer = await rl.question(`\ncancel the run of ${cluster} and remove what it made? [y/N] `);
+      rl.close();
+      confirmed = /^y(es)?$/i.test(answer.trim());
+    }
+    if (!confirmed) detach(cluster);
+    await cancel();
+  });
+}
+
 export function registerUp(program: Command, context: (cmd: Command) => CliContext): void {
   program
     .command('up')
@@ -55,9 +84,10 @@ export function registerUp(program: Command, context: (cmd: Command) => CliConte
     .option('-f, --file <spec>', 'cluster spec (YAML)', DEFAULT_SPEC_PATH)
     .option('--keep-on-failure', 'keep what was made when a step fails (default: tear it down)')
     .option('--detach', 'start the run and return its workflow id at once')
+    .option('-y, --yes', 'on Ctrl-C, cancel the run (and remove what it made) without asking')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  $ overlayctl up\n  $ overlayctl up -f specs/small.yaml --keep-on-failure\n  $ overlayctl up --detach && overlayctl status')
-    .action(async (opts: { file: string; keepOnFailure?: boolean; detach?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (opts: { file: string; keepOnFailure?: boolean; detach?: boolean; json?: boolean; yes?: boolean }, cmd: Command) => {
       const ctx = context(cmd);
       const spec = loadSpecFile(opts.file); // a bad spec exits 2 before anything starts
       const client = await ctx.temporal(true);
@@ -75,25 +105,30 @@ export function registerUp(program: Command, context: (cmd: Command) => CliConte
         else ctx.out.data(handle.workflowId);
         return;
       }
-      process.once('SIGINT', () => {
-        process.stderr.write(`\ndetached: the run goes on. Watch it with \`overlayctl status ${spec.cluster}\`; remove it with \`overlayctl down ${spec.cluster}\`.\n`);
-        process.exit(EXIT.interrupted);
+      let cancelling = false;
+      onInterrupt(spec.cluster, opts.yes ?? false, async () => {
+        cancelling = true;
+        ctx.out.info(`cancelling ${handle.workflowId}; the run removes what it made (Ctrl-C again detaches)...`);
+        await handle.cancel();
       });
       let result: ProvisionResult;
       try {
         result = await follow(ctx, handle, handle.result() as Promise<ProvisionResult>);
       } catch (err) {
+        if (err instanceof WorkflowFailedError && (cancelling || err.cause instanceof CancelledFailure)) {
+          throw new UserError(`provisioning ${spec.cluster} was cancelled`, EXIT.interrupted, 'the run removed what it had made');
+        }
         if (err instanceof WorkflowFailedError) {
           let cause: Error | undefined = err.cause;
           while (cause?.cause) cause = cause.cause as Error;
-          const after = (await handle.query(progressQuery).catch(() => undefined))?.afterFailure;
-          throw new UserError(
-            `provisioning ${spec.cluster} failed: ${cause?.message ?? err.message}`,
-            EXIT.failed,
-            after === 'torn-down'
+          const p = await handle.query(progressQuery).catch(() => undefined);
+          const hint =
+            p?.afterFailure === 'torn-down'
               ? 'the run tore down what it had made; fix the cause and run `overlayctl up` again'
-              : `the cluster is kept as it is; inspect it with \`overlayctl status ${spec.cluster}\`, remove it with \`overlayctl down ${spec.cluster}\``,
-          );
+              : p?.afterFailure === 'incomplete'
+                ? `the teardown could not remove: ${p.leftovers?.join(', ')}; run \`overlayctl down ${spec.cluster}\` to finish it`
+                : `the cluster is kept as it is; inspect it with \`overlayctl status ${spec.cluster}\`, remove it with \`overlayctl down ${spec.cluster}\``;
+          throw new UserError(`provisioning ${spec.cluster} failed: ${cause?.message ?? err.message}`, EXIT.failed, hint);
         }
         throw err;
       }

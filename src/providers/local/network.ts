@@ -33,7 +33,8 @@ const forwardRule = (cluster: string) => {
   return ['FORWARD', '-i', br, '-o', br, '-m', 'comment', '--comment', clusterTag(cluster), '-j', 'ACCEPT'];
 };
 
-export async function ensureBridge(cluster: string, subnet: string): Promise<void> {
+/** `lockFile` serialises the check-then-insert of the forwarding rule across parallel host creations. */
+export async function ensureBridge(cluster: string, subnet: string, lockFile: string): Promise<void> {
   const br = bridgeName(cluster);
   if (!(await linkExists(br))) await tolerateExists(run('ip', ['link', 'add', br, 'type', 'bridge']));
   await run('ip', ['link', 'set', 'dev', br, 'alias', clusterTag(cluster)]);
@@ -42,10 +43,9 @@ export async function ensureBridge(cluster: string, subnet: string): Promise<voi
   await run('ip', ['link', 'set', 'dev', br, 'up']);
   // A host-level dockerd sets FORWARD's policy to DROP, and bridged traffic passes
   // FORWARD when br_netfilter is loaded: allow our own bridge explicitly, first.
-  const rule = forwardRule(cluster);
-  if ((await run('iptables', ['-w', '-C', ...rule], { allow: [1] })).code !== 0) {
-    await run('iptables', ['-w', '-I', rule[0], '1', ...rule.slice(1)]);
-  }
+  // Names are validated ([a-z0-9-]), so the rule's words need no quoting here.
+  const rule = forwardRule(cluster).slice(1).join(' ');
+  await run('flock', [lockFile, 'sh', '-c', `iptables -w -C FORWARD ${rule} 2>/dev/null || iptables -w -I FORWARD 1 ${rule}`]);
 }
 
 export async function bridgeExists(cluster: string): Promise<boolean> {

@@ -60,14 +60,24 @@ export class LocalProvider implements Provider {
     await rm(securityGroupFile(this.paths, cluster), { force: true });
   }
 
+  async ensureSshKey(_cluster: string): Promise<{ skipped: boolean; reason?: string }> {
+    return { skipped: true, reason: 'local hosts are reached over unix sockets' };
+  }
+
+  async deleteSshKey(_cluster: string): Promise<void> {}
+
   async ensureHost(req: HostRequest): Promise<HostInfo> {
+    const phase = req.onPhase ?? (() => undefined);
     const group = await this.readGroup(req.cluster);
     const netns = netnsName(req.cluster, req.name);
-    await ensureBridge(req.cluster, this.config.subnet);
+    phase('network');
+    await ensureBridge(req.cluster, this.config.subnet, join(clusterRunDir(this.paths, req.cluster), '.bridge.lock'));
     await ensureNetns(netns);
     const address = await ensureHostLink(req.cluster, req.name, netns, this.config.subnet, req.index);
     // Rules before the engine: nothing is ever reachable that the group does not allow.
+    phase('firewall');
     await applySecurityGroup(netns, req.name, group.rules, group.members);
+    phase('engine');
     await ensureDockerd(netns, req.name, hostDirs(this.paths, req.cluster, req.name));
     return { name: req.name, cluster: req.cluster, address, state: 'running' };
   }
