@@ -1,5 +1,6 @@
 // The worker: workflows on the shared task queue, activities on this machine's queue
 // (they drive the local provider's namespaces and sockets). One process, two pollers.
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -27,7 +28,14 @@ export async function createWorkers(opts: WorkerOptions): Promise<{ workers: Wor
     paths: opts.paths,
     // Faults (from the spec or OVERLAYCTL_FAULTS) sit in front of the provider; the
     // running activity's name lets a rule target one step.
-    provider: (config) => withFaults(providerFor(config, opts.paths), [...parseFaultPlan(config.faults), ...envFaults], Context.current().info.activityType),
+    provider: (config) => {
+      const info = Context.current().info;
+      return withFaults(providerFor(config, opts.paths), [...parseFaultPlan(config.faults), ...envFaults], {
+        activity: info.activityType,
+        // crash rules are for provisioning runs: `down` and `verify` must stay usable
+        crashMarker: info.workflowType === 'provisionCluster' ? join(opts.paths.state, 'crashes', `${info.activityType}@${info.workflowExecution?.runId}`) : undefined,
+      });
+    },
   });
   const converter = dataConverter(opts.paths);
   const workflows = await Worker.create({ connection, namespace, taskQueue: TASK_QUEUE, workflowsPath: WORKFLOWS_PATH, dataConverter: converter });

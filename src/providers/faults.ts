@@ -4,9 +4,15 @@
 //   transient:0.3                 30 % of all calls fail with a transient fault
 //   permanent:ensureConsul        every call made by that activity fails permanently
 //   permanent:ensureHost:Forbidden   ... with that fault type
+//   crash:ensureConsul            the worker SIGKILLs itself right after that activity's
+//   crash:*                       first provider call returns (once per provisioning run
+//                                 and activity; teardown and verify runs never crash)
 // Several rules are separated by ";". A transient fault strikes before or after the
 // real call (after: the side effect happened but the caller saw an error, the
-// crash window idempotency must survive).
+// crash window idempotency must survive). A crash is that window at its worst: the
+// side effect happened and the process is gone before it could report anything.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ProviderError } from './errors.js';
 import type { Provider } from './provider.js';
 
@@ -25,7 +31,7 @@ const MESSAGES: Record<string, string> = {
 };
 
 export interface FaultRule {
-  kind: 'transient' | 'permanent';
+  kind: 'transient' | 'permanent' | 'crash';
   /** share of calls that fail, for transient rules */
   rate: number;
   /** activity whose calls fail, for permanent rules */
@@ -54,7 +60,11 @@ export function parseFaultPlan(text: string | undefined): FaultRule[] {
         if (type && !(PERMANENT_FAULTS as readonly string[]).includes(type)) throw new FaultPlanError(`fault rule "${part}": unknown permanent fault ${type}`);
         return { kind, rate: 1, activity: arg, type };
       }
-      throw new FaultPlanError(`fault rule "${part}": expected transient:<rate> or permanent:<activity>[:<type>]`);
+      if (kind === 'crash') {
+        if (!arg) throw new FaultPlanError(`fault rule "${part}": name the activity, or * for every one (e.g. crash:ensureHost)`);
+        return { kind, rate: 1, activity: arg };
+      }
+      throw new FaultPlanError(`fault rule "${part}": expected transient:<rate>, permanent:<activity>[:<type>] or crash:<activity>`);
     });
 }
 
@@ -68,9 +78,25 @@ function fault(type: string, method: string, permanent: boolean): ProviderError 
   return err;
 }
 
-/** Wraps every method of `provider`; `activity` names the step making the calls. */
-export function withFaults(provider: Provider, rules: FaultRule[], activity: string | undefined, random: () => number = Math.random): Provider {
+export interface FaultContext {
+  /** the activity making the calls */
+  activity?: string;
+  /** a file that exists once this run's crash for this activity happened (crash rules fire once); none: never crash */
+  crashMarker?: string;
+}
+
+function crashOnce(marker: string | undefined): void {
+  if (!marker || existsSync(marker)) return;
+  mkdirSync(dirname(marker), { recursive: true });
+  writeFileSync(marker, String(process.pid));
+  process.kill(process.pid, 'SIGKILL');
+}
+
+/** Wraps every method of `provider`; `ctx` names the step making the calls. */
+export function withFaults(provider: Provider, rules: FaultRule[], ctx: FaultContext, random: () => number = Math.random): Provider {
   if (rules.length === 0) return provider;
+  const activity = ctx.activity;
+  const crash = rules.some((r) => r.kind === 'crash' && (r.activity === '*' || r.activity === activity));
   return new Proxy(provider, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
@@ -83,6 +109,7 @@ export function withFaults(provider: Provider, rules: FaultRule[], activity: str
         const transient = rules.find((r) => r.kind === 'transient' && random() < r.rate);
         if (transient && random() < 0.5) throw fault(transient.type ?? pick(TRANSIENT_FAULTS, random), method, false);
         const result = await value.apply(target, args);
+        if (crash) crashOnce(ctx.crashMarker);
         if (transient) throw fault(transient.type ?? pick(TRANSIENT_FAULTS, random), method, false);
         return result;
       };
