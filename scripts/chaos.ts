@@ -35,9 +35,15 @@ function small(cluster: string, subnet: string, faults?: string): ClusterSpec {
   };
 }
 
+/** Things that exist more than once: hosts, containers of one host, swarm nodes, overlay networks. */
 function duplicatesOf(actual: Awaited<ReturnType<typeof countCluster>>): number {
-  const all = [...actual.hosts, ...Object.values(actual.containers).flat(), ...actual.swarmNodes.map((n) => n.split(':')[0])];
-  return all.length - new Set(all).size + Math.max(0, actual.networks - 1);
+  const extra = (names: string[]) => names.length - new Set(names).size;
+  return (
+    extra(actual.hosts) +
+    Object.values(actual.containers).reduce((n, names) => n + extra(names), 0) +
+    extra(actual.swarmNodes.map((n) => n.split(':')[0])) +
+    Math.max(0, actual.networks - 1)
+  );
 }
 
 /** Builds a cluster, disturbs it at `moment`, and checks the end state: complete, each thing once, then down leaves nothing. */

@@ -7,13 +7,7 @@ export const CLUSTER_LABEL = 'overlayctl.cluster';
 
 export const TASK_QUEUE = 'overlayctl';
 
-export function provisionWorkflowId(cluster: string): string {
-  return `overlayctl/${cluster}/provision`;
-}
-
-export function teardownWorkflowId(cluster: string): string {
-  return `overlayctl/${cluster}/teardown`;
-}
+export { provisionWorkflowId, teardownWorkflowId, runClusterName } from './workflow-ids.js';
 
 export function shortHash(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 8);

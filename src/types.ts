@@ -72,3 +72,28 @@ export interface ClusterProgress {
   /** what a teardown that could not finish left behind (`overlayctl down` finishes it) */
   leftovers?: string[];
 }
+
+export interface RebuildInput {
+  spec: ClusterSpec;
+  hostTaskQueue: string;
+}
+
+/** What a nightly rebuild-and-verify run found: kept as the run's result and as a file. */
+export interface RebuildReport {
+  id: string;
+  workflowId: string;
+  /** the spec's cluster name; the run built `cluster`, a name of its own */
+  baseCluster: string;
+  cluster: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  ok: boolean;
+  outcome: 'passed' | 'failed' | 'cancelled';
+  steps: { name: string; title: string; state: StepState; ms?: number; detail?: string }[];
+  checks: Check[];
+  failure?: { step?: string; cause: string };
+  teardown: 'done' | 'incomplete';
+  leftovers?: string[];
+  versions: Record<string, string>;
+}

@@ -3,13 +3,15 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { JsonLineLogger, TeeLogger, workerLogFile } from './logging/worker-log.js';
 import { createActivities } from './activities/index.js';
 import { dataConverter } from './codec/data-converter.js';
 import type { Paths } from './paths.js';
 import { parseFaultPlan, withFaults } from './providers/faults.js';
 import { providerFor } from './providers/registry.js';
-import { DEFAULT_NAMESPACE, hostTaskQueue, TASK_QUEUE } from './temporal.js';
+import { connectClient, DEFAULT_NAMESPACE, hostTaskQueue, TASK_QUEUE } from './temporal.js';
+import type { Client } from '@temporalio/client';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -24,8 +26,10 @@ export async function createWorkers(opts: WorkerOptions): Promise<{ workers: Wor
   const connection = await NativeConnection.connect({ address: opts.address });
   const namespace = opts.namespace ?? DEFAULT_NAMESPACE;
   const envFaults = parseFaultPlan(process.env.OVERLAYCTL_FAULTS);
+  let client: Promise<Client> | undefined;
   const activities = createActivities({
     paths: opts.paths,
+    client: () => (client ??= connectClient(opts.address, opts.paths, namespace)),
     // Faults (from the spec or OVERLAYCTL_FAULTS) sit in front of the provider; the
     // running activity's name lets a rule target one step.
     provider: (config) => {
@@ -52,6 +56,8 @@ export async function createWorkers(opts: WorkerOptions): Promise<{ workers: Wor
 
 /** Runs until SIGINT/SIGTERM (the SDK's shutdown signals), then drains and returns. */
 export async function runWorker(opts: WorkerOptions, onReady?: () => void): Promise<void> {
+  // Structured log (JSON lines) in the state folder, warnings also on stderr.
+  Runtime.install({ logger: new TeeLogger([new JsonLineLogger(workerLogFile(opts.paths)), new DefaultLogger('WARN')]) });
   const { workers, connection } = await createWorkers(opts);
   onReady?.();
   try {

@@ -2,6 +2,7 @@
 // where state lives and how to get a provider. Activities keep no module-level state.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import type Docker from 'dockerode';
 import { connectEngine } from '../docker/engine.js';
 import type { Paths } from '../paths.js';
@@ -12,6 +13,8 @@ import type { ClusterSpec, ProviderConfig } from '../types.js';
 export interface ActivityDeps {
   paths: Paths;
   provider(config: ProviderConfig): Provider;
+  /** a client of the worker's server, for activities that read other runs (reports) */
+  client?: () => Promise<Client>;
 }
 
 export async function engineOf(provider: Provider, cluster: string, host: string): Promise<Docker> {
@@ -62,9 +65,15 @@ export function activity<I extends unknown[], O>(fn: (...input: I) => Promise<O>
   return async (...input: I) => {
     const ctx = currentContext() as PhasedContext | undefined;
     const beat = ctx && setInterval(() => ctx.heartbeat({ phase: ctx[PHASE] }), HEARTBEAT_EVERY_MS);
+    const started = Date.now();
+    // Names and phases only: inputs may hold nothing secret today, but logs never see them.
+    ctx?.log.info('step started', { previousPhase: ctx.info.heartbeatDetails?.phase });
     try {
-      return await fn(...input);
+      const result = await fn(...input);
+      ctx?.log.info('step completed', { ms: Date.now() - started });
+      return result;
     } catch (err) {
+      ctx?.log.warn('step failed', { ms: Date.now() - started, error: (err as Error).message });
       if (err instanceof ProviderError) {
         throw ApplicationFailure.create({ message: err.message, type: err.type, nonRetryable: !err.retryable, nextRetryDelay: err.retryAfterMs });
       }

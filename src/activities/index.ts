@@ -9,6 +9,7 @@ import { deleteSshKey, ensureSshKey } from './ensure-ssh-key.js';
 import { ensureSwarm, ensureSwarmMember, leaveSwarm } from './ensure-swarm.js';
 import { ensureWorkload, removeWorkload } from './ensure-workload.js';
 import { exposeWorkload } from './expose-workload.js';
+import { recordReport } from './record-report.js';
 import { deleteClusterResources } from './teardown.js';
 import { verifyConnectivity } from './verify-connectivity.js';
 
@@ -36,6 +37,8 @@ export function createActivities(deps: ActivityDeps) {
     deleteSshKey: deleteSshKey(deps),
     deleteFirewall: deleteFirewall(deps),
     deleteClusterResources: deleteClusterResources(deps),
+    // nightly
+    recordReport: recordReport(deps),
   };
 }
 

@@ -13,6 +13,7 @@ const paint = (code: number) => (s: string) => (useColor() ? `\x1b[${code}m${s}\
 export const green = paint(32);
 export const red = paint(31);
 export const dim = paint(2);
+export const yellow = paint(33);
 export const bold = paint(1);
 
 export function createOutput(opts: OutputOptions) {
@@ -27,7 +28,9 @@ export function createOutput(opts: OutputOptions) {
     },
     /** the command's result: stdout */
     data(text: string) {
-      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      // colours only where stdout is a terminal (progress on stderr may be one while stdout is a pipe)
+      const out = process.stdout.isTTY ? text : text.replace(/\x1b\[[0-9;]*m/g, '');
+      process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
     },
     json(value: unknown) {
       process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -48,4 +51,10 @@ export function reportError(err: unknown, opts: OutputOptions): number {
   if (e.hint) process.stderr.write(`${dim('hint:')} ${e.hint}\n`);
   if (opts.verbose && e.stack && !(err instanceof UserError)) process.stderr.write(`${dim(e.stack)}\n`);
   return code;
+}
+
+/** Rows as aligned columns (plain spaces: safe in pipes). */
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
 }

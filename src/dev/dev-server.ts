@@ -12,6 +12,7 @@ import proto from '@temporalio/proto';
 import { UserError } from '../errors.js';
 import { devStateDir, type Paths } from '../paths.js';
 import { cmdline, isAlive, signal, waitForExit } from '../providers/local/processes.js';
+import { SEARCH_ATTRIBUTES, devServerFlag } from '../search-attributes.js';
 import { DEFAULT_NAMESPACE, hostTaskQueue, TASK_QUEUE } from '../temporal.js';
 import { requireTemporalBin } from '../toolchain.js';
 
@@ -144,6 +145,7 @@ export async function devStart(paths: Paths): Promise<DevStatus> {
       [
         'server', 'start-dev', '--db-filename', f.db, '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort),
         '--namespace', DEFAULT_NAMESPACE, '--log-level', 'warn', '--ui-codec-endpoint', `http://127.0.0.1:${codecPort}`,
+        ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', devServerFlag(key)]),
       ],
       f.serverLog,
     );

@@ -62,3 +62,10 @@ export function nthAddress(c: Cidr, n: number): string {
   if (n <= 0 || n >= cidrSize(c) - 1) throw new Error(`address #${n} is outside ${formatIpv4(c.network)}/${c.prefix}`);
   return formatIpv4((c.network + n) >>> 0);
 }
+
+/** The network an interface address belongs to (e.g. 10.213.0.1/24 -> 10.213.0.0/24). */
+export function networkOf(address: string, prefix: number): Cidr {
+  const ip = parseIpv4(address);
+  if (ip === undefined) throw new Error(`"${address}" is not an IPv4 address`);
+  return { network: (ip & mask(prefix)) >>> 0, prefix };
+}

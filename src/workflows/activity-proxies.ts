@@ -5,6 +5,10 @@ import type { Activities } from '../activities/index.js';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s' } as const;
 
+/**
+ * Profiles by kind of step; each takes the summary the Web UI shows for that call
+ * ("create host tuto-node2"), so every activity names its host or resource.
+ */
 export function activitiesOn(taskQueue: string) {
   const base: ActivityOptions = {
     taskQueue,
@@ -16,14 +20,15 @@ export function activitiesOn(taskQueue: string) {
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { ...retry, maximumAttempts: 6 },
   };
+  const profile = (options: ActivityOptions) => (summary: string) => proxyActivities<Activities>({ ...options, summary });
   return {
     /** quick, local state changes */
-    quick: proxyActivities<Activities>(base),
+    quick: profile(base),
     /** creating hosts and loading images into engines */
-    slow: proxyActivities<Activities>({ ...base, startToCloseTimeout: '6m', retry: { ...retry, maximumAttempts: 5 } }),
+    slow: profile({ ...base, startToCloseTimeout: '6m', retry: { ...retry, maximumAttempts: 5 } }),
     /** the checks retry inside; a whole new attempt only helps against engine errors */
-    verify: proxyActivities<Activities>({ ...base, startToCloseTimeout: '4m', retry: { ...retry, maximumAttempts: 3 } }),
+    verify: profile({ ...base, startToCloseTimeout: '4m', retry: { ...retry, maximumAttempts: 3 } }),
     /** teardown keeps trying: a leak costs more than a wait */
-    teardown: proxyActivities<Activities>({ ...base, startToCloseTimeout: '3m', retry: { ...retry, maximumAttempts: 10 } }),
+    teardown: profile({ ...base, startToCloseTimeout: '3m', retry: { ...retry, maximumAttempts: 10 } }),
   };
 }

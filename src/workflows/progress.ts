@@ -17,10 +17,20 @@ export const STEP_TITLES: Record<string, string> = {
   exposeWorkload: 'expose',
 };
 
+export interface ProgressHooks {
+  /** a top-level step started running */
+  stepStarted?(step: string): void;
+  /** anything changed */
+  changed?(state: ClusterProgress): void;
+}
+
 export class Progress {
   readonly state: ClusterProgress;
 
-  constructor(spec: ClusterSpec) {
+  constructor(
+    spec: ClusterSpec,
+    private readonly hooks: ProgressHooks = {},
+  ) {
     const hosts = [spec.manager.name, ...spec.nodes.map((n) => n.name)];
     const children: Record<string, string[]> = {
       ensureHost: hosts,
@@ -56,6 +66,13 @@ export class Progress {
     if (state === 'done' || state === 'failed' || state === 'skipped') item.endedAt = now;
     item.state = state;
     if (detail !== undefined) item.detail = detail;
+    if (state === 'running' && this.state.steps.includes(item)) this.hooks.stepStarted?.(item.name);
+    this.changed();
+  }
+
+  /** Tells the hooks that the state changed (also after direct edits of `state`). */
+  changed(): void {
+    this.hooks.changed?.(this.state);
   }
 
   /** Runs one step (or one item of a step), recording its state and a one-line detail. */
@@ -86,4 +103,15 @@ export function rootMessage(err: unknown): string {
   let e = err as { message?: string; cause?: unknown } | undefined;
   while (e?.cause) e = e.cause as typeof e;
   return e?.message ?? String(err);
+}
+
+const ICON: Record<StepState, string> = { waiting: '·', running: '▶', done: '✓', failed: '✗', skipped: '-', undone: '↺' };
+
+/** The step table as markdown: the run's current details in the Web UI. */
+export function detailsMarkdown(p: ClusterProgress): string {
+  const rows = p.steps.flatMap((s) => [
+    `| ${ICON[s.state]} | ${s.title} | ${s.state} | ${(s.detail ?? '').replace(/\|/g, '/')} |`,
+    ...(s.children ?? []).map((c) => `| ${ICON[c.state]} | &nbsp;&nbsp;${c.title} | ${c.state} | ${(c.detail ?? '').replace(/\|/g, '/')} |`),
+  ]);
+  return [`**${p.cluster}**: ${p.phase}${p.error ? ` - ${p.error}` : ''}`, '', '| | step | state | detail |', '|---|---|---|---|', ...rows].join('\n');
 }

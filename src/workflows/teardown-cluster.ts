@@ -7,10 +7,10 @@ import { allSettled } from './settle.js';
 export async function teardownCluster(input: TeardownInput): Promise<TeardownResult> {
   const acts = activitiesOn(input.hostTaskQueue).teardown;
   const ref = { cluster: input.cluster, provider: input.provider };
-  const hosts = await acts.listHosts(ref);
-  await allSettled(hosts.map((h) => acts.deleteHost({ ...ref, host: h.name })));
-  await acts.deleteSshKey(ref);
-  await acts.deleteFirewall(ref);
-  await acts.deleteClusterResources(ref);
+  const hosts = await acts(`find the hosts of ${input.cluster}`).listHosts(ref);
+  await allSettled(hosts.map((h) => acts(`delete host ${h.name}`).deleteHost({ ...ref, host: h.name })));
+  await acts(`delete the ssh key of ${input.cluster}`).deleteSshKey(ref);
+  await acts(`delete the security group of ${input.cluster}`).deleteFirewall(ref);
+  await acts(`remove what is left of ${input.cluster} (bridge, state)`).deleteClusterResources(ref);
   return { cluster: input.cluster, removedHosts: hosts.map((h) => h.name) };
 }

@@ -202,7 +202,10 @@ describe('secrets', () => {
     const status = await box.cli(['status', spec.cluster, '--json']);
     const verify = await box.cli(['verify', spec.cluster, '--json']);
     const histories = [`overlayctl/${spec.cluster}/provision`].map((id) => box.temporal(['workflow', 'show', '-w', id, '-o', 'json']).stdout);
-    const logs = readdirSync(join(box.stateDir, 'dev')).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(box.stateDir, 'dev', f), 'utf8'));
+    const logs = [
+      ...readdirSync(join(box.stateDir, 'dev')).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(box.stateDir, 'dev', f), 'utf8')),
+      readFileSync(join(box.stateDir, 'logs', 'worker.jsonl'), 'utf8'),
+    ];
     const haystacks = { history: histories.join('\n'), logs: logs.join('\n'), up: up.stdout + up.stderr, status: status.stdout + status.stderr, verify: verify.stdout + verify.stderr };
     for (const [where, text] of Object.entries(haystacks)) {
       expect(text.includes(password), `password found in ${where}`).toBe(false);

@@ -11,9 +11,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const cluster of ['e2efail', 'e2ebad']) await box.cli(['down', cluster]);
+  for (const cluster of ['e2efail', 'e2ebad', 'e2esub']) await box.cli(['down', cluster]);
   await box.cli(['dev', 'stop']);
-  for (const cluster of ['e2efail', 'e2ebad']) expect(leftovers(cluster, box.stateDir)).toEqual([]);
+  for (const cluster of ['e2efail', 'e2ebad', 'e2esub']) expect(leftovers(cluster, box.stateDir)).toEqual([]);
   rmSync(box.stateDir, { recursive: true, force: true });
 }, 180_000);
 
@@ -56,6 +56,20 @@ describe('failures', () => {
     expect(list.stdout.trim() === '' || JSON.parse(list.stdout).length === 0).toBe(true);
     expect(leftovers('e2ebad', box.stateDir)).toEqual([]);
   });
+
+  it('a subnet that another interface holds is refused before any host is made, and nothing is left', async () => {
+    // stands for another cluster's bridge or the machine's own network
+    expect((await box.sh('ip link add ovltestdummy type bridge && ip addr add 10.228.0.1/24 dev ovltestdummy')).code).toBe(0);
+    try {
+      const spec = { ...small, cluster: 'e2esub', provider: { type: 'local', subnet: '10.228.0.0/24' }, manager: { name: 'e2esub-m' }, nodes: [{ name: 'e2esub-n1' }], verify: { from: 'e2esub-n1' }, workloads: [] };
+      const up = await box.cli(['up', '-f', box.writeSpec(spec, 'overlap')]);
+      expect(up.code).toBe(1);
+      expect(up.stderr).toContain('subnet 10.228.0.0/24 overlaps 10.228.0.1/24 on ovltestdummy; give this cluster another provider.subnet in its spec');
+      expect(leftovers('e2esub', box.stateDir)).toEqual([]);
+    } finally {
+      await box.sh('ip link del ovltestdummy');
+    }
+  }, 120_000);
 
   it('usage errors exit 2; unknown hosts and clusters exit 1 with what to do', async () => {
     expect((await box.cli(['up', '--no-such-flag'])).code).toBe(2);

@@ -80,6 +80,30 @@ const scenarios: Record<string, { fake: () => FakeActivities; run: (ctx: RunCont
       return h;
     },
   },
+  'rebuild-passed': {
+    fake: () => new FakeActivities(),
+    run: async (ctx) => {
+      const h = await ctx.client.workflow.start('rebuildAndVerify', {
+        taskQueue: ctx.taskQueue,
+        workflowId: `replay-${ctx.id}`,
+        args: [{ spec, hostTaskQueue: ctx.hostTaskQueue }],
+      });
+      await settle(h);
+      return h;
+    },
+  },
+  'rebuild-failed': {
+    fake: () => new FakeActivities().fail('ensureSwarm'),
+    run: async (ctx) => {
+      const h = await ctx.client.workflow.start('rebuildAndVerify', {
+        taskQueue: ctx.taskQueue,
+        workflowId: `replay-${ctx.id}`,
+        args: [{ spec, hostTaskQueue: ctx.hostTaskQueue }],
+      });
+      await settle(h);
+      return h;
+    },
+  },
   'verify': {
     fake: () => new FakeActivities(),
     run: async (ctx) => {

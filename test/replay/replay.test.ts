@@ -19,6 +19,8 @@ describe('replay of recorded histories', () => {
       'provision-complete.json',
       'provision-failed-compensated.json',
       'provision-failed-kept.json',
+      'rebuild-failed.json',
+      'rebuild-passed.json',
       'teardown.json',
       'verify.json',
     ]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrProblem, cidrSize, nthAddress, overlaps, parseCidr, parseIpv4 } from '../../src/net/cidr.js';
+import { cidrProblem, cidrSize, networkOf, nthAddress, overlaps, parseCidr, parseIpv4 } from '../../src/net/cidr.js';
 
 describe('cidr', () => {
   it('accepts network addresses', () => {
@@ -28,5 +28,7 @@ describe('cidr', () => {
     expect(overlaps(net, parseCidr('10.213.0.128/25'))).toBe(true);
     expect(overlaps(net, parseCidr('10.0.9.0/24'))).toBe(false);
     expect(overlaps(parseCidr('10.0.0.0/8'), parseCidr('10.0.9.0/24'))).toBe(true);
+    expect(networkOf('10.213.0.1', 24)).toEqual(parseCidr('10.213.0.0/24'));
+    expect(overlaps(networkOf('192.168.7.20', 16), parseCidr('192.168.200.0/24'))).toBe(true);
   });
 });

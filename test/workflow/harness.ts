@@ -12,6 +12,7 @@ import type { Activities } from '../../src/activities/index.js';
 import { cacheRoot } from '../../src/paths.js';
 import { temporalBin } from '../../src/toolchain.js';
 import type { HostAddress, VerifyReport } from '../../src/types.js';
+import { SEARCH_ATTRIBUTES } from '../../src/search-attributes.js';
 import { WORKFLOWS_PATH } from '../../src/worker.js';
 
 export type ActivityName = keyof Activities;
@@ -193,6 +194,23 @@ export class FakeActivities {
       deleteSshKey: async () => undefined,
       deleteFirewall: async () => undefined,
       deleteClusterResources: async () => undefined,
+      recordReport: async (input) => ({
+        id: `report-${input.cluster}`,
+        workflowId: input.workflowId,
+        baseCluster: input.baseCluster,
+        cluster: input.cluster,
+        startedAt: input.startedAt,
+        endedAt: input.startedAt,
+        durationMs: 0,
+        ok: input.outcome === 'passed',
+        outcome: input.outcome,
+        steps: [],
+        checks: [],
+        failure: input.cause ? { cause: input.cause } : undefined,
+        teardown: input.leftovers.length ? ('incomplete' as const) : ('done' as const),
+        leftovers: input.leftovers.length ? input.leftovers : undefined,
+        versions: {},
+      }),
     };
     return Object.fromEntries(Object.entries(impl).map(([name, fn]) => [name, this.wrap(name as ActivityName, fn)])) as Activities;
   }
@@ -225,7 +243,7 @@ export class WorkflowHarness {
     const path = temporalBin(cacheRoot());
     if (!existsSync(path)) throw new Error(`the Temporal CLI is not at ${path}: run scripts/setup.sh or set TEMPORAL_BIN`);
     const [env, bundle] = await Promise.all([
-      TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path } } }),
+      TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path }, searchAttributes: SEARCH_ATTRIBUTES } }),
       bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
     ]);
     return new WorkflowHarness(env, bundle);

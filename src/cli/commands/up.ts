@@ -4,15 +4,32 @@ import { CancelledFailure, WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { Command } from 'commander';
 import { EXIT, UserError } from '../../errors.js';
 import { provisionWorkflowId } from '../../names.js';
-import { DEFAULT_SPEC_PATH, loadSpecFile } from '../../spec.js';
+import { stringify } from 'yaml';
+import { OVERLAY_CLUSTER, OVERLAY_PROVIDER } from '../../search-attributes.js';
+import { DEFAULT_SPEC_PATH, loadSpecFile, type ClusterSpec } from '../../spec.js';
 import { hostTaskQueue, TASK_QUEUE } from '../../temporal.js';
 import type { ClusterProgress, ProvisionInput, ProvisionResult, VerifyReport } from '../../types.js';
 import { progressQuery } from '../../workflows/progress.js';
 import type { provisionCluster } from '../../workflows/provision-cluster.js';
 import { saveClusterSpec } from '../cluster-files.js';
+import { ensureSearchAttributes } from '../register-search-attributes.js';
 import type { CliContext } from '../context.js';
 import { dim, green, red } from '../output.js';
-import { ProgressView } from '../progress-view.js';
+import { follow } from '../follow.js';
+
+/** What the Web UI shows for a run: a one-line summary, the spec as details, and search attributes. */
+export function runMetadata(spec: ClusterSpec) {
+  const hosts = 1 + spec.nodes.length;
+  return {
+    staticSummary: `${spec.cluster}: ${spec.provider.type}, ${hosts} hosts, ${spec.workloads.length} workloads`,
+    // the spec holds no secret (passwords are generated in the worker), so it is shown as is
+    staticDetails: ['```yaml', stringify(spec).trim(), '```'].join('\n'),
+    typedSearchAttributes: [
+      { key: OVERLAY_CLUSTER, value: spec.cluster },
+      { key: OVERLAY_PROVIDER, value: spec.provider.type },
+    ],
+  };
+}
 
 export function formatReport(report: VerifyReport): string {
   const lines = [`verification from ${report.from}: ${report.ok ? green('passed') : red('FAILED')}`];
@@ -20,32 +37,37 @@ export function formatReport(report: VerifyReport): string {
   return lines.join('\n');
 }
 
-/** Polls the run's progress query and prints each change until the run ends. */
-export async function follow<T>(ctx: CliContext, handle: WorkflowHandle, result: Promise<T>): Promise<T> {
-  const view = new ProgressView();
-  let done = false;
-  const printer = (async () => {
-    while (!done) {
-      try {
-        const p: ClusterProgress = await handle.query(progressQuery);
-        for (const line of view.update(p)) ctx.out.info(line);
-      } catch {
-        // no worker has answered yet, or the run just ended: try again
-      }
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  })();
+/**
+ * Follows a provisioning run to its end and prints the outcome: the ready cluster and
+ * its report, or one error that says what failed and what was done about it.
+ */
+export async function awaitRun(ctx: CliContext, handle: WorkflowHandle, cluster: string, opts: { json?: boolean; cancelled?: () => boolean }): Promise<void> {
+  let result: ProvisionResult;
   try {
-    return await result;
-  } finally {
-    done = true;
-    await printer;
-    try {
-      for (const line of view.update(await handle.query(progressQuery))) ctx.out.info(line);
-    } catch {
-      // the final state could not be read; the result says enough
+    result = await follow(ctx, handle, handle.result() as Promise<ProvisionResult>);
+  } catch (err) {
+    if (err instanceof WorkflowFailedError && (opts.cancelled?.() || err.cause instanceof CancelledFailure)) {
+      throw new UserError(`provisioning ${cluster} was cancelled`, EXIT.interrupted, 'the run removed what it had made');
     }
+    if (err instanceof WorkflowFailedError) {
+      let cause: Error | undefined = err.cause;
+      while (cause?.cause) cause = cause.cause as Error;
+      const p = await handle.query(progressQuery).catch(() => undefined);
+      const hint =
+        p?.afterFailure === 'torn-down'
+          ? 'the run tore down what it had made; fix the cause and run `overlayctl up` again'
+          : p?.afterFailure === 'incomplete'
+            ? `the teardown could not remove: ${p.leftovers?.join(', ')}; run \`overlayctl down ${cluster}\` to finish it`
+            : `the cluster is kept as it is; inspect it with \`overlayctl status ${cluster}\`, remove it with \`overlayctl down ${cluster}\``;
+      throw new UserError(`provisioning ${cluster} failed: ${cause?.message ?? err.message}`, EXIT.failed, hint);
+    }
+    throw err;
   }
+  if (opts.json) return ctx.out.json(result);
+  const lines = [`cluster ${result.cluster} is ready`, ...result.hosts.map((h) => `  ${h.name.padEnd(20)} ${h.address}`), formatReport(result.report)];
+  for (const e of result.exposure) lines.push(`exposed: ${e.workload} at ${e.url}`);
+  lines.push('', `next: eval "$(overlayctl env ${result.hosts.at(-1)?.name})"; docker ps`, `      overlayctl status ${cluster} | overlayctl verify ${cluster} | overlayctl down ${cluster}`);
+  ctx.out.data(lines.join('\n'));
 }
 
 function detach(cluster: string): never {
@@ -91,6 +113,7 @@ export function registerUp(program: Command, context: (cmd: Command) => CliConte
       const ctx = context(cmd);
       const spec = loadSpecFile(opts.file); // a bad spec exits 2 before anything starts
       const client = await ctx.temporal(true);
+      await ensureSearchAttributes(client);
       await saveClusterSpec(ctx.paths, spec);
       const input: ProvisionInput = { spec, hostTaskQueue: hostTaskQueue(), keepOnFailure: opts.keepOnFailure ?? false };
       const handle = await client.workflow.start<typeof provisionCluster>('provisionCluster', {
@@ -98,6 +121,7 @@ export function registerUp(program: Command, context: (cmd: Command) => CliConte
         workflowId: provisionWorkflowId(spec.cluster),
         args: [input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        ...runMetadata(spec),
       });
       ctx.out.info(`cluster ${spec.cluster}: workflow ${handle.workflowId} (run ${handle.firstExecutionRunId})`);
       if (opts.detach) {
@@ -111,31 +135,6 @@ export function registerUp(program: Command, context: (cmd: Command) => CliConte
         ctx.out.info(`cancelling ${handle.workflowId}; the run removes what it made (Ctrl-C again detaches)...`);
         await handle.cancel();
       });
-      let result: ProvisionResult;
-      try {
-        result = await follow(ctx, handle, handle.result() as Promise<ProvisionResult>);
-      } catch (err) {
-        if (err instanceof WorkflowFailedError && (cancelling || err.cause instanceof CancelledFailure)) {
-          throw new UserError(`provisioning ${spec.cluster} was cancelled`, EXIT.interrupted, 'the run removed what it had made');
-        }
-        if (err instanceof WorkflowFailedError) {
-          let cause: Error | undefined = err.cause;
-          while (cause?.cause) cause = cause.cause as Error;
-          const p = await handle.query(progressQuery).catch(() => undefined);
-          const hint =
-            p?.afterFailure === 'torn-down'
-              ? 'the run tore down what it had made; fix the cause and run `overlayctl up` again'
-              : p?.afterFailure === 'incomplete'
-                ? `the teardown could not remove: ${p.leftovers?.join(', ')}; run \`overlayctl down ${spec.cluster}\` to finish it`
-                : `the cluster is kept as it is; inspect it with \`overlayctl status ${spec.cluster}\`, remove it with \`overlayctl down ${spec.cluster}\``;
-          throw new UserError(`provisioning ${spec.cluster} failed: ${cause?.message ?? err.message}`, EXIT.failed, hint);
-        }
-        throw err;
-      }
-      if (opts.json) return ctx.out.json(result);
-      const lines = [`cluster ${result.cluster} is ready`, ...result.hosts.map((h) => `  ${h.name.padEnd(20)} ${h.address}`), formatReport(result.report)];
-      for (const e of result.exposure) lines.push(`exposed: ${e.workload} at ${e.url}`);
-      lines.push('', `next: eval "$(overlayctl env ${spec.verify.from})"; docker run --rm --net ${spec.network.name} busybox wget -qO- http://web`, `      overlayctl status | overlayctl verify | overlayctl down`);
-      ctx.out.data(lines.join('\n'));
+      await awaitRun(ctx, handle, spec.cluster, { json: opts.json, cancelled: () => cancelling });
     });
 }

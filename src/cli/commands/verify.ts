@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
+import { OVERLAY_CLUSTER, OVERLAY_PROVIDER } from '../../search-attributes.js';
 import { provisionWorkflowId } from '../../names.js';
 import { hostTaskQueue, TASK_QUEUE } from '../../temporal.js';
 import type { VerifyReport } from '../../types.js';
@@ -7,6 +8,7 @@ import { progressQuery } from '../../workflows/progress.js';
 import type { verifyCluster } from '../../workflows/verify-cluster.js';
 import { requireClusterSpec } from '../cluster-files.js';
 import type { CliContext } from '../context.js';
+import { ensureSearchAttributes } from '../register-search-attributes.js';
 import { defaultCluster } from './down.js';
 import { formatReport } from './up.js';
 
@@ -21,6 +23,7 @@ export function registerVerify(program: Command, context: (cmd: Command) => CliC
       const cluster = clusterArg ?? defaultCluster();
       const spec = await requireClusterSpec(ctx.paths, cluster);
       const client = await ctx.temporal(true);
+      await ensureSearchAttributes(client);
       // Exposed ports are expected open once the provisioning run got that far.
       const progress = await client.workflow
         .getHandle(provisionWorkflowId(cluster))
@@ -31,6 +34,11 @@ export function registerVerify(program: Command, context: (cmd: Command) => CliC
         taskQueue: TASK_QUEUE,
         workflowId: `${provisionWorkflowId(cluster).replace(/provision$/, 'verify')}-${Date.now()}`,
         args: [{ spec, hostTaskQueue: hostTaskQueue(), exposed }],
+        staticSummary: `verify ${cluster} from ${spec.verify.from}`,
+        typedSearchAttributes: [
+          { key: OVERLAY_CLUSTER, value: cluster },
+          { key: OVERLAY_PROVIDER, value: spec.provider.type },
+        ],
       });
       if (opts.json) ctx.out.json(report);
       else ctx.out.data(formatReport(report));

@@ -3,6 +3,8 @@
 // bridge's forwarding rule carries it as a comment, so teardown finds and removes
 // exactly what is ours.
 import { readdir } from 'node:fs/promises';
+import { networkOf, overlaps, parseCidr } from '../../net/cidr.js';
+import { permanent } from '../errors.js';
 import { run } from './exec.js';
 import { bridgeAddress, bridgeName, clusterTag, hostAddress, NETNS_PREFIX, prefixLength, vethName } from './layout.js';
 
@@ -36,6 +38,7 @@ const forwardRule = (cluster: string) => {
 /** `lockFile` serialises the check-then-insert of the forwarding rule across parallel host creations. */
 export async function ensureBridge(cluster: string, subnet: string, lockFile: string): Promise<void> {
   const br = bridgeName(cluster);
+  await refuseOverlap(br, subnet);
   if (!(await linkExists(br))) await tolerateExists(run('ip', ['link', 'add', br, 'type', 'bridge']));
   await run('ip', ['link', 'set', 'dev', br, 'alias', clusterTag(cluster)]);
   const want = `${bridgeAddress(subnet)}/${prefixLength(subnet)}`;
@@ -46,6 +49,31 @@ export async function ensureBridge(cluster: string, subnet: string, lockFile: st
   // Names are validated ([a-z0-9-]), so the rule's words need no quoting here.
   const rule = forwardRule(cluster).slice(1).join(' ');
   await run('flock', [lockFile, 'sh', '-c', `iptables -w -C FORWARD ${rule} 2>/dev/null || iptables -w -I FORWARD 1 ${rule}`]);
+}
+
+/**
+ * Two networks with overlapping ranges on one machine break each other's routes: refuse
+ * a subnet that another interface (another cluster's bridge, the machine's own LAN) holds.
+ */
+async function refuseOverlap(ownBridge: string, subnet: string): Promise<void> {
+  const out = await run('ip', ['-j', 'addr', 'show']);
+  const links = JSON.parse(out.stdout || '[]') as { ifname: string; addr_info?: { family: string; local: string; prefixlen: number }[] }[];
+  const want = parseCidr(subnet);
+  for (const link of links) {
+    if (link.ifname === ownBridge) continue;
+    for (const a of link.addr_info ?? []) {
+      if (a.family !== 'inet' || a.local.startsWith('127.')) continue;
+      if (overlaps(want, networkOf(a.local, a.prefixlen))) {
+        const alias = (await run('ip', ['-j', '-d', 'link', 'show', 'dev', link.ifname])).stdout;
+        const owner = /"ifalias":"overlayctl:([a-z0-9-]+)/.exec(alias)?.[1];
+        throw permanent(
+          'SubnetInUse',
+          `subnet ${subnet} overlaps ${a.local}/${a.prefixlen} on ${link.ifname}${owner ? ` (cluster ${owner})` : ''}`,
+          'give this cluster another provider.subnet in its spec',
+        );
+      }
+    }
+  }
 }
 
 export async function bridgeExists(cluster: string): Promise<boolean> {
