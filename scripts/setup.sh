@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what overlayctl needs on a fresh Debian bookworm machine, idempotently:
 # a second run only checks and takes seconds. Needs root (apt, and later namespaces).
-#   - Debian packages: docker.io (dockerd), debootstrap, iptables, iproute2
+#   - Debian packages: docker.io (dockerd), debootstrap, iptables, iproute2, chromium (UI test)
 #   - node_modules from the lock file (npm ci)
 #   - the pinned Temporal CLI (dev server) and Consul, built from their Go modules
 #   - the offline images (mysql, nginx, busybox, consul, probe), see build-images.sh
@@ -26,7 +26,8 @@ flock 9
 
 ensure_apt() {
   local missing=()
-  for pkg in docker.io debootstrap iptables iproute2 util-linux; do
+  # chromium: only for the Web UI browser test (headless, driven by playwright-core)
+  for pkg in docker.io debootstrap iptables iproute2 util-linux chromium; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return

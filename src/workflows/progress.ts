@@ -111,7 +111,7 @@ const ICON: Record<StepState, string> = { waiting: '·', running: '▶', done: '
 export function detailsMarkdown(p: ClusterProgress): string {
   const rows = p.steps.flatMap((s) => [
     `| ${ICON[s.state]} | ${s.title} | ${s.state} | ${(s.detail ?? '').replace(/\|/g, '/')} |`,
-    ...(s.children ?? []).map((c) => `| ${ICON[c.state]} | &nbsp;&nbsp;${c.title} | ${c.state} | ${(c.detail ?? '').replace(/\|/g, '/')} |`),
+    ...(s.children ?? []).map((c) => `| ${ICON[c.state]} | ↳ ${c.title} | ${c.state} | ${(c.detail ?? '').replace(/\|/g, '/')} |`),
   ]);
   return [`**${p.cluster}**: ${p.phase}${p.error ? ` - ${p.error}` : ''}`, '', '| | step | state | detail |', '|---|---|---|---|', ...rows].join('\n');
 }

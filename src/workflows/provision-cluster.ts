@@ -143,7 +143,7 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
         }
         return r;
       },
-      (r) => `${r.checks.length}/${r.checks.length} checks passed`,
+      (r) => `all ${r.checks.length} checks passed`,
     );
 
     const exposed = spec.workloads.filter((w) => w.expose !== undefined);
