@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what overlayctl needs on a fresh Debian bookworm machine, idempotently:
 # a second run only checks and takes seconds. Needs root (apt, and later namespaces).
-#   - Debian packages: docker.io (dockerd), debootstrap, iptables, iproute2, chromium (UI test)
+#   - Debian packages: docker.io (dockerd), debootstrap, iptables, iproute2, chromium (UI test), docker-compose
 #   - node_modules from the lock file (npm ci)
 #   - the pinned Temporal CLI (dev server) and Consul, built from their Go modules
 #   - the offline images (mysql, nginx, busybox, consul, probe), see build-images.sh
+#   - the images of docker-compose.temporal.yml (build-compose-images.sh)
 # Everything goes to the cache folder ${XDG_CACHE_HOME:-~/.cache}/overlayctl, keyed by version.
 set -euo pipefail
 
@@ -26,8 +27,9 @@ flock 9
 
 ensure_apt() {
   local missing=()
-  # chromium: only for the Web UI browser test (headless, driven by playwright-core)
-  for pkg in docker.io debootstrap iptables iproute2 util-linux chromium; do
+  # chromium: only for the Web UI browser test (headless, driven by playwright-core);
+  # docker-compose: docker-compose.temporal.yml (the production-shaped Temporal)
+  for pkg in docker.io debootstrap iptables iproute2 util-linux chromium docker-compose; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return
@@ -85,4 +87,5 @@ ensure_temporal
 ensure_consul
 ensure_probe
 bash "$ROOT/scripts/build-images.sh"
+bash "$ROOT/scripts/build-compose-images.sh"
 log "ready (cache: $CACHE)"

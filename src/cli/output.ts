@@ -44,6 +44,12 @@ export type Output = ReturnType<typeof createOutput>;
 export function reportError(err: unknown, opts: OutputOptions): number {
   const e = err as Error & { exitCode?: number; hint?: string };
   const code = err instanceof UserError ? err.exitCode : EXIT.failed;
+  // an SDK error ("Failed to start Workflow") says what failed; its causes say why
+  let message = e.message;
+  for (let c = (err as { cause?: Error }).cause; c && !(err instanceof UserError); c = (c as { cause?: Error }).cause) {
+    if (c.message && !message.includes(c.message)) message += `: ${c.message}`;
+  }
+  e.message = message;
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ error: { message: e.message, hint: e.hint, exitCode: code } }, null, 2)}\n`);
   }

@@ -2,7 +2,7 @@
 // provider calls fail, runs are cancelled; each run must end with the whole cluster
 // verified (each thing exactly once, counted through the engines and the provider) or
 // with nothing left. Secrets never appear in history, logs or CLI output.
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,8 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of clusters) await box.cli(['down', c]);
   await box.cli(['dev', 'stop']);
-  for (const c of clusters) expect(leftovers(c, box.stateDir)).toEqual([]);
-  rmSync(box.stateDir, { recursive: true, force: true });
+  expect(box.dispose(clusters)).toEqual([]);
 }, 300_000);
 
 function useCluster(spec: ClusterSpec, name: string): string {

@@ -1,6 +1,5 @@
 // Failures as a user meets them: a step that fails for real tears down what the run
 // made; bad input is refused before anything starts. Nothing is left either way.
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, leftovers, type Sandbox } from './harness.js';
 
@@ -13,8 +12,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const cluster of ['e2efail', 'e2ebad', 'e2esub']) await box.cli(['down', cluster]);
   await box.cli(['dev', 'stop']);
-  for (const cluster of ['e2efail', 'e2ebad', 'e2esub']) expect(leftovers(cluster, box.stateDir)).toEqual([]);
-  rmSync(box.stateDir, { recursive: true, force: true });
+  expect(box.dispose(['e2efail', 'e2ebad', 'e2esub'])).toEqual([]);
 }, 180_000);
 
 const small = {

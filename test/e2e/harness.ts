@@ -41,6 +41,8 @@ export interface Sandbox {
   sh(script: string, opts?: { timeoutMs?: number }): Promise<Result>;
   temporal(args: string[]): Result;
   writeSpec(spec: unknown, name: string): string;
+  /** What the clusters left on the machine (empty when nothing), after which the sandbox's files are removed, whatever it found. */
+  dispose(clusters: string[]): string[];
 }
 
 export async function createSandbox(): Promise<Sandbox> {
@@ -75,6 +77,11 @@ export async function createSandbox(): Promise<Sandbox> {
     temporal(args) {
       const out = spawnSync(temporalBin(cacheRoot()), [...args, '--address', `127.0.0.1:${port}`], { encoding: 'utf8', env });
       return { code: out.status ?? 1, stdout: out.stdout, stderr: out.stderr };
+    },
+    dispose(clusters) {
+      const left = clusters.flatMap((c) => leftovers(c, stateDir));
+      rmSync(stateDir, { recursive: true, force: true });
+      return left;
     },
     writeSpec(spec, name) {
       const file = join(stateDir, `${name}.yaml`);

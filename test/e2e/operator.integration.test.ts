@@ -1,7 +1,6 @@
 // Operating overlayctl: live progress (terminal and plain), watch, ls, logs, the Web
 // UI's metadata and search attributes (read back with the temporal CLI), and the
 // nightly schedule with its reports, for a passing and a failing run.
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../../src/types.js';
 import { BIN, createSandbox, leftovers, type Sandbox } from './harness.js';
@@ -29,8 +28,7 @@ afterAll(async () => {
   for (const name of ['nightly-ok', 'nightly-bad']) await box.cli(['schedule', 'delete', name]);
   for (const c of clusters) await box.cli(['down', c]);
   await box.cli(['dev', 'stop']);
-  for (const c of clusters) expect(leftovers(c, box.stateDir)).toEqual([]);
-  rmSync(box.stateDir, { recursive: true, force: true });
+  expect(box.dispose(clusters)).toEqual([]);
 }, 240_000);
 
 describe('progress, watch, ls and logs', () => {

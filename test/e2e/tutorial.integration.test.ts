@@ -1,6 +1,5 @@
 // The tutorial end to end, as a user runs it: the real CLI, a real Temporal dev
 // server and worker, real dockerd hosts; checked with the real docker and temporal CLIs.
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, createSandbox, leftovers, tutorialSpec, type Sandbox } from './harness.js';
 
@@ -20,8 +19,7 @@ afterAll(async () => {
   // Whatever happened above, leave nothing: down is idempotent, then stop the dev server.
   await box.cli(['down', CLUSTER]);
   await box.cli(['dev', 'stop']);
-  expect(leftovers(CLUSTER, box.stateDir)).toEqual([]);
-  rmSync(box.stateDir, { recursive: true, force: true });
+  expect(box.dispose([CLUSTER])).toEqual([]);
 }, 180_000);
 
 describe('the tutorial on local hosts', () => {

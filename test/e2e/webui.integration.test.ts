@@ -2,11 +2,11 @@
 // a run is found by its search attribute, its activity summaries, summary, details and
 // step table are shown (payloads decoded by the codec server). Screenshots are kept
 // in test-artifacts/.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, leftovers, ROOT, type Sandbox } from './harness.js';
+import { createSandbox, ROOT, type Sandbox } from './harness.js';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 let box: Sandbox;
@@ -39,8 +39,7 @@ afterAll(async () => {
   await browser?.close();
   await box.cli(['down', 'e2eui']);
   await box.cli(['dev', 'stop']);
-  expect(leftovers('e2eui', box.stateDir)).toEqual([]);
-  rmSync(box.stateDir, { recursive: true, force: true });
+  expect(box.dispose(['e2eui'])).toEqual([]);
 }, 180_000);
 
 /** Markdown (summary, details, current details) is rendered in iframes: search every frame. */

@@ -8,7 +8,7 @@ import { hostTaskQueue, TASK_QUEUE } from '../../temporal.js';
 import type { RebuildInput } from '../../types.js';
 import type { CliContext } from '../context.js';
 import { table } from '../output.js';
-import { ensureSearchAttributes } from '../register-search-attributes.js';
+import { ensureSearchAttributes, retryWhileAttributesPropagate } from '../register-search-attributes.js';
 
 export const NIGHTLY_SPEC = resolve(DEFAULT_SPEC_PATH, '..', 'nightly.yaml');
 const PREFIX = 'overlayctl-';
@@ -95,7 +95,7 @@ export function registerSchedule(program: Command, context: (cmd: Command) => Cl
       if (opts.force) await client.schedule.getHandle(options.scheduleId).delete().catch(() => undefined);
       let handle;
       try {
-        handle = await client.schedule.create(options);
+        handle = await retryWhileAttributesPropagate(() => client.schedule.create(options));
       } catch (err) {
         if (err instanceof ScheduleAlreadyRunning) throw new UserError(`a schedule named "${opts.name}" exists`, 1, 'pass --force to replace it, or --name for another one');
         throw err;

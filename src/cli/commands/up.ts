@@ -12,7 +12,7 @@ import type { ClusterProgress, ProvisionInput, ProvisionResult, VerifyReport } f
 import { progressQuery } from '../../workflows/progress.js';
 import type { provisionCluster } from '../../workflows/provision-cluster.js';
 import { saveClusterSpec } from '../cluster-files.js';
-import { ensureSearchAttributes } from '../register-search-attributes.js';
+import { ensureSearchAttributes, retryWhileAttributesPropagate } from '../register-search-attributes.js';
 import type { CliContext } from '../context.js';
 import { dim, green, red } from '../output.js';
 import { follow } from '../follow.js';
@@ -114,15 +114,18 @@ export function registerUp(program: Command, context: (cmd: Command) => CliConte
       const spec = loadSpecFile(opts.file); // a bad spec exits 2 before anything starts
       const client = await ctx.temporal(true);
       await ensureSearchAttributes(client);
-      await saveClusterSpec(ctx.paths, spec);
       const input: ProvisionInput = { spec, hostTaskQueue: hostTaskQueue(), keepOnFailure: opts.keepOnFailure ?? false };
-      const handle = await client.workflow.start<typeof provisionCluster>('provisionCluster', {
-        taskQueue: TASK_QUEUE,
-        workflowId: provisionWorkflowId(spec.cluster),
-        args: [input],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        ...runMetadata(spec),
-      });
+      const handle = await retryWhileAttributesPropagate(() =>
+        client.workflow.start<typeof provisionCluster>('provisionCluster', {
+          taskQueue: TASK_QUEUE,
+          workflowId: provisionWorkflowId(spec.cluster),
+          args: [input],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          ...runMetadata(spec),
+        }),
+      );
+      // only a started run has a cluster to speak of (status, down and env read this copy)
+      await saveClusterSpec(ctx.paths, spec);
       ctx.out.info(`cluster ${spec.cluster}: workflow ${handle.workflowId} (run ${handle.firstExecutionRunId})`);
       if (opts.detach) {
         if (opts.json) ctx.out.json({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId });

@@ -8,7 +8,7 @@ import { progressQuery } from '../../workflows/progress.js';
 import type { verifyCluster } from '../../workflows/verify-cluster.js';
 import { requireClusterSpec } from '../cluster-files.js';
 import type { CliContext } from '../context.js';
-import { ensureSearchAttributes } from '../register-search-attributes.js';
+import { ensureSearchAttributes, retryWhileAttributesPropagate } from '../register-search-attributes.js';
 import { defaultCluster } from './down.js';
 import { formatReport } from './up.js';
 
@@ -30,7 +30,7 @@ export function registerVerify(program: Command, context: (cmd: Command) => CliC
         .query(progressQuery)
         .catch(() => undefined);
       const exposed = progress?.steps.find((s) => s.name === 'exposeWorkload')?.state === 'done';
-      const report: VerifyReport = await client.workflow.execute<typeof verifyCluster>('verifyCluster', {
+      const report: VerifyReport = await retryWhileAttributesPropagate(() => client.workflow.execute<typeof verifyCluster>('verifyCluster', {
         taskQueue: TASK_QUEUE,
         workflowId: `${provisionWorkflowId(cluster).replace(/provision$/, 'verify')}-${Date.now()}`,
         args: [{ spec, hostTaskQueue: hostTaskQueue(), exposed }],
@@ -39,7 +39,7 @@ export function registerVerify(program: Command, context: (cmd: Command) => CliC
           { key: OVERLAY_CLUSTER, value: cluster },
           { key: OVERLAY_PROVIDER, value: spec.provider.type },
         ],
-      });
+      }));
       if (opts.json) ctx.out.json(report);
       else ctx.out.data(formatReport(report));
       if (!report.ok) process.exitCode = EXIT.failed;
