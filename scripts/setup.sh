@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what overlayctl needs on a fresh Debian bookworm machine, idempotently:
 # a second run only checks and takes seconds. Needs root (apt, and later namespaces).
-#   - Debian packages: docker.io (dockerd), debootstrap, iptables, iproute2, chromium (UI test), docker-compose
+#   - Debian packages: docker.io (dockerd), debootstrap, iptables, iproute2, chromium (UI test),
+#     docker-compose, openssh-server and cloud-init (Exoscale emulator and user-data checks)
 #   - node_modules from the lock file (npm ci)
 #   - the pinned Temporal CLI (dev server) and Consul, built from their Go modules
 #   - the offline images (mysql, nginx, busybox, consul, probe), see build-images.sh
@@ -28,14 +29,23 @@ flock 9
 ensure_apt() {
   local missing=()
   # chromium: only for the Web UI browser test (headless, driven by playwright-core);
-  # docker-compose: docker-compose.temporal.yml (the production-shaped Temporal)
-  for pkg in docker.io debootstrap iptables iproute2 util-linux chromium docker-compose; do
+  # docker-compose: docker-compose.temporal.yml (the production-shaped Temporal);
+  # openssh-server, cloud-init: the Exoscale emulator's hosts run sshd; user-data is
+  # checked with `cloud-init schema`
+  for pkg in docker.io debootstrap iptables iproute2 util-linux chromium docker-compose openssh-server cloud-init; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return
   log "installing Debian packages: ${missing[*]}"
   apt-get update -qq
+  # Packages must not start their services (sshd, dockerd) on this machine: nothing
+  # of ours may run unless a test starts it.
+  local guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && guard=yes
+  fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -n "$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi
   # The package starts a host-level dockerd through its init script where one exists;
   # overlayctl never uses it (each host runs its own dockerd in its namespace).
 }

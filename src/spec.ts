@@ -23,6 +23,12 @@ const cidr = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/** a firewall source: any prefix, a single address (/32) included */
+const sourceCidr = z.string().superRefine((value, ctx) => {
+  const problem = cidrProblem(value, { min: 0, max: 32 });
+  if (problem) ctx.addIssue({ code: 'custom', message: `${problem}; give the operator's address as a CIDR, e.g. 203.0.113.7/32` });
+});
+
 const port = z.number().int().min(1).max(65535);
 
 /** fault injection for tests and chaos runs (see providers/faults.ts) */
@@ -44,7 +50,25 @@ const localProvider = z.strictObject({
   faults,
 });
 
-const provider = z.discriminatedUnion('type', [localProvider]);
+/** Zones known to egoscale v3 (../shared/reference/exoscale-api.md, section 1). */
+export const EXOSCALE_ZONES = ['ch-gva-2', 'ch-dk-2', 'de-fra-1', 'de-muc-1', 'at-vie-1', 'at-vie-2', 'bg-sof-1', 'hr-zag-1'] as const;
+
+const exoscaleProvider = z.strictObject({
+  type: z.literal('exoscale'),
+  zone: z.enum(EXOSCALE_ZONES).default('ch-gva-2'),
+  /** template name, as `exo compute instance create` takes it */
+  template: z.string().min(1).default('Linux Ubuntu 22.04 LTS 64-bit'),
+  /** FAMILY.SIZE (standard.small), a bare size (small: standard) or an id */
+  instanceType: z.string().min(1).default('standard.small'),
+  diskSize: z.number().int().min(10).max(51200).default(20),
+  /** the operator's address: the only source allowed to reach SSH (TCP 22) */
+  sshFrom: sourceCidr,
+  /** API endpoint override (tests point it at the emulator); default https://api-<zone>.exoscale.com/v2 */
+  endpoint: z.url({ protocol: /^https?$/ }).optional(),
+  faults,
+});
+
+const provider = z.discriminatedUnion('type', [localProvider, exoscaleProvider]);
 
 // at most 32: a host's runtime folder holds unix sockets, whose paths are limited to 107 bytes
 const host = z.strictObject({ name: label(32) });
@@ -122,7 +146,7 @@ export const clusterSpecSchema = z
         message: `"${spec.verify.from}" is not a node of this cluster; run the checks from one of: ${nodeNames.join(', ')}`,
       });
     }
-    if (cidrProblem(spec.network.subnet) || cidrProblem(spec.provider.subnet)) return;
+    if (spec.provider.type !== 'local' || cidrProblem(spec.network.subnet) || cidrProblem(spec.provider.subnet)) return;
     const overlay = parseCidr(spec.network.subnet);
     const underlay = parseCidr(spec.provider.subnet);
     if (overlaps(overlay, underlay)) {
@@ -181,7 +205,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return `${where}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   }
   if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
-    return `${where}: unknown type; supported: "local"`;
+    return `${where}: unknown type; supported: "local", "exoscale"`;
   }
   return `${where}: ${issue.message}`;
 }

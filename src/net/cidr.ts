@@ -25,8 +25,11 @@ function mask(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
-/** Why `text` is not a CIDR of a network address, or undefined when it is one. */
-export function cidrProblem(text: string): string | undefined {
+/**
+ * Why `text` is not a CIDR of a network address, or undefined when it is one. Subnets
+ * for hosts need /8../30; a firewall source may be anything from /0 to a single /32.
+ */
+export function cidrProblem(text: string, limits: { min: number; max: number } = { min: 8, max: 30 }): string | undefined {
   const [addr, bits, extra] = text.split('/');
   if (extra !== undefined || bits === undefined || !/^\d{1,2}$/.test(bits)) {
     return `"${text}" is not in CIDR form (e.g. 10.0.9.0/24)`;
@@ -34,7 +37,7 @@ export function cidrProblem(text: string): string | undefined {
   const ip = parseIpv4(addr);
   const prefix = Number(bits);
   if (ip === undefined) return `"${addr}" is not an IPv4 address`;
-  if (prefix < 8 || prefix > 30) return `prefix /${prefix} must be between /8 and /30`;
+  if (prefix < limits.min || prefix > limits.max) return `prefix /${prefix} must be between /${limits.min} and /${limits.max}`;
   if ((ip & mask(prefix)) >>> 0 !== ip) {
     return `"${text}" has host bits set; the network address is ${formatIpv4((ip & mask(prefix)) >>> 0)}/${prefix}`;
   }

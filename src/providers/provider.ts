@@ -21,7 +21,17 @@ export interface HostInfo {
 }
 
 /** How the controller reaches a host's Docker engine. */
-export type EngineEndpoint = { kind: 'unix'; socketPath: string } | { kind: 'ssh'; host: string; port: number; username: string; privateKeyPath: string };
+export type EngineEndpoint =
+  | { kind: 'unix'; socketPath: string }
+  | {
+      kind: 'ssh';
+      host: string;
+      port: number;
+      username: string;
+      privateKeyPath: string;
+      /** host key pinning: true when the key the host shows is the one it showed first */
+      verifyHostKey: (key: Buffer) => boolean;
+    };
 
 export interface FirewallRequest {
   cluster: string;

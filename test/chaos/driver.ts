@@ -5,10 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import Docker from 'dockerode';
+import { connectEngine } from '../../src/docker/engine.js';
 import { defaultPaths, type Paths } from '../../src/paths.js';
-import { hostDirs } from '../../src/providers/local/layout.js';
-import { LocalProvider } from '../../src/providers/local/provider.js';
+import { providerFor } from '../../src/providers/registry.js';
 import { connectClient } from '../../src/temporal.js';
 import type { ClusterProgress, ClusterSpec } from '../../src/types.js';
 import { progressQuery } from '../../src/workflows/progress.js';
@@ -85,11 +84,11 @@ export interface ClusterCount {
 /** What exists, asked of the provider (namespaces) and of each engine. */
 export async function countCluster(box: Sandbox, spec: ClusterSpec): Promise<ClusterCount> {
   const paths = sandboxPaths(box);
-  const provider = new LocalProvider({ type: 'local', subnet: spec.provider.subnet }, paths);
+  const provider = providerFor(spec.provider, paths);
   const hosts = await provider.listHosts(spec.cluster);
-  const count: ClusterCount = { hosts: hosts.map((h) => h.name), containers: {}, networks: 0, swarmNodes: [] };
+  const count: ClusterCount = { hosts: hosts.map((h) => h.name).sort(), containers: {}, networks: 0, swarmNodes: [] };
   for (const h of hosts) {
-    const docker = new Docker({ socketPath: hostDirs(paths, spec.cluster, h.name).socket });
+    const docker = connectEngine(await provider.engine(spec.cluster, h.name));
     const list = await docker.listContainers({ all: true }).catch(() => []);
     count.containers[h.name] = list.filter((c) => c.Labels['overlayctl.role'] !== 'one-shot').map((c) => c.Names[0].replace(/^\//, '')).sort();
     if (h.name === spec.nodes[0].name) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { demux } from '../../src/docker/containers.js';
 import { bridgeAddress, bridgeName, hostAddress, hostDirs, netnsName, parseNetnsName, vethName } from '../../src/providers/local/layout.js';
-import { parseImageRef } from '../../src/providers/local/images.js';
+import { parseImageRef } from '../../src/docker/images.js';
 import { provisionWorkflowId, teardownWorkflowId } from '../../src/names.js';
 
 describe('naming', () => {

@@ -91,7 +91,7 @@ describe('spec', () => {
   });
 
   it('rejects an unknown provider and checks from a missing node', () => {
-    expect(problemsOf(valid + 'provider: { type: aws }\n')).toEqual(['provider.type: unknown type; supported: "local"']);
+    expect(problemsOf(valid + 'provider: { type: aws }\n')).toEqual(['provider.type: unknown type; supported: "local", "exoscale"']);
     expect(problemsOf(valid.replace('from: demo-node2', 'from: nowhere'))[0]).toContain('verify.from: "nowhere" is not a node of this cluster');
   });
 

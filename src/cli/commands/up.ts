@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure, WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { Command } from 'commander';
-import { EXIT, UserError } from '../../errors.js';
+import { EXIT, UsageError, UserError } from '../../errors.js';
 import { provisionWorkflowId } from '../../names.js';
 import { stringify } from 'yaml';
 import { OVERLAY_CLUSTER, OVERLAY_PROVIDER } from '../../search-attributes.js';
@@ -70,6 +70,23 @@ export async function awaitRun(ctx: CliContext, handle: WorkflowHandle, cluster:
   ctx.out.data(lines.join('\n'));
 }
 
+/**
+ * A cloud provider bills what the run creates: say what, and ask first (or take --yes).
+ * Without a terminal to ask on, nothing is created unless --yes says so.
+ */
+async function confirmCosts(ctx: CliContext, spec: ClusterSpec, yes: boolean): Promise<void> {
+  if (spec.provider.type !== 'exoscale') return;
+  const p = spec.provider;
+  const n = 1 + spec.nodes.length;
+  ctx.out.info(`This creates paid resources in Exoscale zone ${p.zone}: ${n} x ${p.instanceType} instances (${p.template}, ${p.diskSize} GiB disk each), 1 security group, 1 SSH key. They run until \`overlayctl down ${spec.cluster}\`.`);
+  if (yes) return;
+  if (!(process.stdin.isTTY && process.stderr.isTTY)) throw new UsageError('not creating paid resources without confirmation', 'pass --yes to confirm when not running in a terminal');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question('create them? [y/N] ');
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new UserError('nothing was created', EXIT.usage);
+}
+
 function detach(cluster: string): never {
   process.stderr.write(`\ndetached: the run goes on. Watch it with \`overlayctl status ${cluster}\`; cancel it with \`overlayctl cancel ${cluster}\`.\n`);
   process.exit(EXIT.interrupted);
@@ -106,12 +123,13 @@ export function registerUp(program: Command, context: (cmd: Command) => CliConte
     .option('-f, --file <spec>', 'cluster spec (YAML)', DEFAULT_SPEC_PATH)
     .option('--keep-on-failure', 'keep what was made when a step fails (default: tear it down)')
     .option('--detach', 'start the run and return its workflow id at once')
-    .option('-y, --yes', 'on Ctrl-C, cancel the run (and remove what it made) without asking')
+    .option('-y, --yes', 'do not ask: create paid cloud resources, and on Ctrl-C cancel the run (removing what it made)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  $ overlayctl up\n  $ overlayctl up -f specs/small.yaml --keep-on-failure\n  $ overlayctl up --detach && overlayctl status')
     .action(async (opts: { file: string; keepOnFailure?: boolean; detach?: boolean; json?: boolean; yes?: boolean }, cmd: Command) => {
       const ctx = context(cmd);
       const spec = loadSpecFile(opts.file); // a bad spec exits 2 before anything starts
+      await confirmCosts(ctx, spec, opts.yes ?? false);
       const client = await ctx.temporal(true);
       await ensureSearchAttributes(client);
       const input: ProvisionInput = { spec, hostTaskQueue: hostTaskQueue(), keepOnFailure: opts.keepOnFailure ?? false };

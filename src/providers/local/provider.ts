@@ -12,7 +12,7 @@ import { permanent } from '../errors.js';
 import type { EngineEndpoint, FirewallRequest, HostInfo, HostRequest, Provider } from '../provider.js';
 import { dockerdPid, ensureDockerd, stopDockerd } from './dockerd.js';
 import { processesNamed } from './processes.js';
-import { ensureImage } from './images.js';
+import { ensureImage } from '../../docker/images.js';
 import { clusterRunDir, hostAddress, hostDirs, netnsName, parseNetnsName, securityGroupFile } from './layout.js';
 import { deleteBridge, deleteNetns, ensureBridge, ensureHostLink, ensureNetns, hostAddressOf, listNetns } from './network.js';
 import { applySecurityGroup } from './security-group.js';

@@ -26,22 +26,38 @@ function match(rule: FirewallRule): string {
  * everything else arriving on eth0 is dropped.
  */
 export function securityGroupRestore(host: string, rules: FirewallRule[], memberAddresses: string[]): string {
-  const lines = ['*mangle', `:${SG_CHAIN} - [0:0]`, `-F ${SG_CHAIN}`];
-  lines.push(`-A ${SG_CHAIN} -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN`);
+  const bodies: string[] = [];
   for (const rule of rulesFor(host, rules)) {
     const comment = `-m comment --comment "${rule.description.replace(/"/g, '')}"`;
     const sources = rule.from === 'any' ? [''] : memberAddresses.map((a) => `-s ${a}/32 `);
-    for (const src of sources) lines.push(`-A ${SG_CHAIN} ${src}${match(rule)} ${comment} -j RETURN`);
+    for (const src of sources) bodies.push(`${src}${match(rule)} ${comment}`);
   }
-  lines.push(`-A ${SG_CHAIN} -m comment --comment "default deny inbound" -j DROP`, 'COMMIT', '');
-  return lines.join('\n');
+  return chainRestore(bodies);
 }
 
-/** Replaces the host's rules atomically and hooks the chain in once. */
-export async function applySecurityGroup(netns: string, host: string, rules: FirewallRule[], members: string[]): Promise<void> {
-  await runInNetns(netns, 'iptables-restore', ['-w', '--noflush'], { input: securityGroupRestore(host, rules, members) });
+/** iptables-restore input for a chain of ACCEPT-ish (`-j RETURN`) rule bodies: replies pass, then the rules, then drop. */
+export function chainRestore(ruleBodies: string[]): string {
+  return [
+    '*mangle',
+    `:${SG_CHAIN} - [0:0]`,
+    `-F ${SG_CHAIN}`,
+    `-A ${SG_CHAIN} -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN`,
+    ...ruleBodies.map((body) => `-A ${SG_CHAIN} ${body} -j RETURN`),
+    `-A ${SG_CHAIN} -m comment --comment "default deny inbound" -j DROP`,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+/** Replaces a host's rules atomically (iptables-restore input) and hooks the chain in once. */
+export async function applyRestore(netns: string, restore: string): Promise<void> {
+  await runInNetns(netns, 'iptables-restore', ['-w', '--noflush'], { input: restore });
   const present = await runInNetns(netns, 'iptables', ['-w', '-t', 'mangle', '-C', ...HOOK], { allow: [1] });
   if (present.code !== 0) await runInNetns(netns, 'iptables', ['-w', '-t', 'mangle', '-I', ...HOOK.slice(0, 1), '1', ...HOOK.slice(1)]);
+}
+
+export async function applySecurityGroup(netns: string, host: string, rules: FirewallRule[], members: string[]): Promise<void> {
+  await applyRestore(netns, securityGroupRestore(host, rules, members));
 }
 
 /** For tests and diagnosis: the rules as iptables prints them. */

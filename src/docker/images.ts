@@ -1,10 +1,10 @@
-// Images for engines that cannot reach a registry: root file systems built offline by
+// Images for engines that may not reach a registry: root file systems built offline by
 // scripts/build-images.sh, imported into each engine that needs them (as `kind load`
 // does). An image already imported from the same recipe is left alone.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { permanent } from '../errors.js';
+import { permanent } from '../providers/errors.js';
 
 export const RECIPE_LABEL = 'overlayctl.image.recipe';
 
@@ -39,13 +39,29 @@ function followProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<
   });
 }
 
-export async function ensureImage(docker: Docker, imagesDir: string, ref: string, host: string): Promise<'present' | 'loaded' | 'pulled'> {
+/**
+ * Makes `ref` available to the engine. `prefer: 'cache'` (hosts next to the controller)
+ * loads the offline image, pulling only what the cache lacks; `prefer: 'registry'`
+ * (cloud hosts) pulls, and uploads the offline image only when the pull fails, as
+ * `kind load` does for clusters that cannot reach a registry.
+ */
+export async function ensureImage(docker: Docker, imagesDir: string, ref: string, host: string, prefer: 'cache' | 'registry' = 'cache'): Promise<'present' | 'loaded' | 'pulled'> {
   const { name, tag } = parseImageRef(ref);
   const cached = await readCached(imagesDir, name);
   const existing = await docker
     .getImage(`${name}:${tag}`)
     .inspect()
     .catch(() => undefined);
+  let pullError: Error | undefined;
+  if (prefer === 'registry') {
+    if (existing) return 'present';
+    try {
+      await followProgress(docker, await docker.pull(`${name}:${tag}`));
+      return 'pulled';
+    } catch (err) {
+      pullError = err as Error;
+    }
+  }
   if (cached && cached.tag === tag) {
     if (existing?.Config?.Labels?.[RECIPE_LABEL] === cached.recipe) return 'present';
     try {
@@ -67,6 +83,7 @@ export async function ensureImage(docker: Docker, imagesDir: string, ref: string
   }
   if (existing) return 'present';
   try {
+    if (pullError) throw pullError;
     await followProgress(docker, await docker.pull(`${name}:${tag}`));
     return 'pulled';
   } catch (err) {
