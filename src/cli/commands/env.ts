@@ -20,14 +20,15 @@ export function registerEnv(program: Command, context: (cmd: Command) => CliCont
         throw new UserError(`host ${host} of cluster ${spec.cluster} is not running`, 1, `see \`overlayctl status ${spec.cluster}\``);
       }
       const endpoint = await provider.engine(spec.cluster, host);
-      if (endpoint.kind !== 'unix') throw new UserError(`host ${host} is reached over ${endpoint.kind}, which env does not support yet`);
-      const vars = { DOCKER_HOST: `unix://${endpoint.socketPath}` };
-      if (opts.json) return ctx.out.json(vars);
+      const vars = { DOCKER_HOST: endpoint.kind === 'unix' ? `unix://${endpoint.socketPath}` : `ssh://${endpoint.username}@${endpoint.host}:${endpoint.port}` };
+      if (opts.json) return ctx.out.json(endpoint.kind === 'ssh' ? { ...vars, sshIdentityFile: endpoint.privateKeyPath } : vars);
       ctx.out.data(
         [
           `export DOCKER_HOST="${vars.DOCKER_HOST}"`,
           // a context or TLS settings from the user's shell would override or break DOCKER_HOST
           'unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH',
+          // the docker CLI reaches ssh:// hosts with the system ssh: it needs the cluster's key
+          ...(endpoint.kind === 'ssh' ? [`# the docker CLI uses your ssh: add the cluster's key first: ssh-add ${endpoint.privateKeyPath}`] : []),
           `# Run this command to configure your shell:`,
           `# eval "$(overlayctl env ${host})"`,
         ].join('\n'),
