@@ -20,15 +20,29 @@ export interface Result {
   stderr: string;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
+// Ports come from below the kernel's ephemeral range (32768+ here), so an outgoing
+// connection of a test running in parallel cannot take a port between the check and
+// the server's bind, and each vitest worker draws from its own slice of the range.
+const taken = new Set<number>();
+const SLICE = 1500;
+function candidatePort(): number {
+  const pool = Number(process.env.VITEST_POOL_ID ?? 0) % 8;
+  return 20_000 + pool * SLICE + Math.floor(Math.random() * SLICE);
+}
+function bindable(port: number): Promise<boolean> {
+  return new Promise((done) => {
     const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => done(port));
-    });
+    srv.once('error', () => done(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => done(true)));
   });
+}
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = candidatePort();
+    if (taken.has(port) || !(await bindable(port))) continue;
+    taken.add(port);
+    return port;
+  }
 }
 
 export interface Sandbox {
@@ -111,11 +125,14 @@ function sh(cmd: string, args: string[]): string {
   return out.stdout ?? '';
 }
 
+// A path of this cluster, not of one whose name starts the same way (e2e vs e2ecompose).
+const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
+
 /** Everything of `cluster` still on the machine, described; empty when nothing is left. */
 export function leftovers(cluster: string, stateDir: string): string[] {
   const found: string[] = [];
   for (const ns of sh('ip', ['netns', 'list']).split('\n')) if (ns.startsWith(`ovl_${cluster}_`)) found.push(`netns ${ns.split(' ')[0]}`);
-  for (const line of sh('ip', ['-d', 'link', 'show']).split('\n')) if (line.includes(`alias overlayctl:${cluster}`)) found.push(`link alias ${line.trim()}`);
+  for (const line of sh('ip', ['-d', 'link', 'show']).split('\n')) if (new RegExp(`alias overlayctl:${cluster}(:|$)`).test(line.trim())) found.push(`link alias ${line.trim()}`);
   for (const table of ['filter', 'nat', 'mangle']) {
     for (const rule of sh('iptables', ['-w', '-t', table, '-S']).split('\n')) if (rule.includes(`overlayctl:${cluster}"`) || rule.includes(`overlayctl:${cluster} `)) found.push(`iptables ${table}: ${rule}`);
   }
@@ -124,14 +141,14 @@ export function leftovers(cluster: string, stateDir: string): string[] {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (args.includes(runDir) || args.includes(clusterState)) found.push(`process ${pid}: ${args.slice(0, 120)}`);
+      if (args.includes(`${runDir}/`) || args.includes(`${clusterState}/`)) found.push(`process ${pid}: ${args.slice(0, 120)}`);
     } catch {
       // ended meanwhile
     }
   }
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const point = line.split(' ')[4] ?? '';
-    if (point.startsWith(runDir) || point.startsWith(clusterState) || point.includes(`/ovl_${cluster}_`)) found.push(`mount ${point}`);
+    if (within(point, runDir) || within(point, clusterState) || point.includes(`/ovl_${cluster}_`)) found.push(`mount ${point}`);
   }
   for (const root of ['/sys/fs/cgroup', ...readdirSync('/sys/fs/cgroup').map((d) => join('/sys/fs/cgroup', d))]) {
     try {
