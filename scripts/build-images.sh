@@ -8,6 +8,8 @@
 #   busybox busybox-static
 #   consul  Consul (MPL-2.0 build from scripts/setup.sh)
 #   probe   overlayctl's tiny HTTP client (tools/probe)
+#   iperf3  iperf3 and ping, for the benchmark's data-plane case (only when named:
+#           `scripts/build-images.sh iperf3`)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -183,6 +185,22 @@ build_probe() {
   cp "$PROBE_BIN" "$dir/usr/local/bin/probe"
   finish probe "$key" "$dir" '["ENTRYPOINT [\"/usr/local/bin/probe\"]", "LABEL org.opencontainers.image.description=\"overlayctl probe: a static HTTP client\""]' "overlayctl probe (tools/probe)"
 }
+
+build_iperf3() {
+  local key dir
+  key=$(recipe_key iperf3 "$DEBIAN_SUITE")
+  current iperf3 "$key" && return
+  log "building iperf3 (debootstrap $DEBIAN_SUITE + iperf3, about a minute)"
+  dir="$WORK/iperf3"
+  debootstrap_root "$dir" iperf3,iputils-ping
+  finish iperf3 "$key" "$dir" '["CMD [\"iperf3\", \"-s\"]", "LABEL org.opencontainers.image.description=\"iperf3 and ping (Debian)\""]' "iperf3 and ping from Debian $DEBIAN_SUITE"
+}
+
+# Named images only (e.g. the benchmark's iperf3), else the ones the tutorial runs.
+if [ $# -gt 0 ]; then
+  for name in "$@"; do "build_$name"; done
+  exit 0
+fi
 
 build_busybox
 build_consul
