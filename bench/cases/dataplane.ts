@@ -75,7 +75,8 @@ export async function dataplane(ctx: BenchContext, env: BenchEnv): Promise<CaseR
       }
     }
     const mtu = async (net: string) => (await docker(client, 'run', '--rm', '--network', net, 'iperf3', 'cat', '/sys/class/net/eth0/mtu')).trim();
-    const underlayMtu = (await run('nsenter', [`--net=/var/run/netns/${netnsName(spec.cluster, client)}`, 'cat', '/sys/class/net/eth0/mtu'])).trim();
+    // (not /sys through nsenter: that sysfs belongs to the machine's own namespace)
+    const underlayMtu = /mtu (\d+)/.exec(await run('ip', ['-n', netnsName(spec.cluster, client), '-o', 'link', 'show', 'eth0']))?.[1] ?? '?';
     notes.push(`MTU: underlay ${underlayMtu}, overlay ${await mtu(spec.network.name)}, encrypted overlay ${await mtu('bperf-enc')}`);
   } finally {
     await inServerNs(exception('-D')).catch(() => undefined);
