@@ -73,7 +73,7 @@ up() {
   for h in "${HOSTS[@]}"; do host_up "$h" & done
   wait
   # consul on the manager, with a leader
-  d manager run -d --name consul --network host consul agent -server -bootstrap-expect=1 -data-dir=/consul/data "-bind=${IP[manager]}" -client=0.0.0.0 -node=manager >/dev/null
+  d manager run -d --name consul --network host consul agent -server -bootstrap-expect=1 -data-dir=/consul/data "-bind=${IP[manager]}" -client=0.0.0.0 -ui -node=manager -hcl='performance { raft_multiplier = 1 }' >/dev/null
   until d manager exec consul consul kv put overlayctl/ready true >/dev/null 2>&1; do sleep 0.1; done
   # swarm: node1 manager, join token and address through Consul's KV store
   d node1 swarm init --advertise-addr "${IP[node1]}" >/dev/null
