@@ -148,7 +148,8 @@ export class ExoscaleProvider implements Provider {
     }
   }
 
-  async ensureHost(req: HostRequest): Promise<HostInfo> {
+  /** The API half of ensureHost: the host's instance exists (created if missing) and runs; no SSH. */
+  async ensureInstance(req: HostRequest): Promise<Instance> {
     const phase = req.onPhase ?? (() => undefined);
     const group = await this.findGroup(req.cluster);
     if (!group?.id) throw permanent('SecurityGroupMissing', `the security group of cluster "${req.cluster}" does not exist`, 'the firewall step must run before hosts are created');
@@ -171,7 +172,12 @@ export class ExoscaleProvider implements Provider {
       });
     }
     phase('running');
-    const running = await this.waitRunning(instance.id!, 5 * 60_000);
+    return this.waitRunning(instance.id!, 5 * 60_000);
+  }
+
+  async ensureHost(req: HostRequest): Promise<HostInfo> {
+    const phase = req.onPhase ?? (() => undefined);
+    const running = await this.ensureInstance(req);
     phase('engine');
     // cloud-init installs Docker after boot: wait until the engine answers over SSH
     const docker = connectEngine(await this.engine(req.cluster, req.name, running));
