@@ -368,8 +368,8 @@ describe('faults', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(refused.json).toMatchObject({ status: 429, title: 'Too Many Requests' });
-    // the client reads it as a retryable RateLimited error that says how long to wait
-    const api = new ExoscaleApi({ endpoint: e.url, key: KEY, secret: SECRET });
+    // the client reads it as a retryable RateLimited error that says how long to wait (not waiting itself here)
+    const api = new ExoscaleApi({ endpoint: e.url, key: KEY, secret: SECRET, rateLimitWaitMs: 0 });
     const err = await api.listZones().catch((x: unknown) => x);
     expect(err).toBeInstanceOf(ExoscaleApiError);
     expect(err).toMatchObject({ status: 429, type: 'RateLimited', retryable: true, retryAfterMs: 1000 });

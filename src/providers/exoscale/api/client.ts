@@ -1,8 +1,11 @@
 // A small typed client for the Exoscale API v2 (one zone per client). Every request is
 // signed with a fresh expiry, bodies are validated against the contract before sending,
 // responses are parsed on the way in. No HTTP retries here: the caller (a Temporal
-// activity) retries with backoff using the error's `retryable`/`retryAfterMs`. The only
-// loop is waiting for asynchronous operations. No list endpoint used here pages (the
+// activity) retries with backoff using the error's `retryable`/`retryAfterMs`, with one
+// exception: a 429 was refused before the API did anything, so the same request is sent
+// again after Retry-After, within a budget (see rateLimitWaitMs), as egoscale's HTTP
+// client does; a whole new activity attempt would repeat every lookup before it and
+// spend more of the rate limit. The other loop is waiting for asynchronous operations. No list endpoint used here pages (the
 // contract has no paging parameters for them), so one GET returns the whole collection.
 import type { z } from 'zod';
 import { ExoscaleApiError, errorFromNetwork, errorFromResponse, timeoutError } from './errors.js';
@@ -49,6 +52,15 @@ export interface ExoscaleApiOptions {
   /** how long waitForOperation waits by default (10 min) */
   operationTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * How long one call may wait in all for the API's rate limit (default 60 s). After a 429
+   * the request is sent again after Retry-After (1 s if absent) plus up to as much again at
+   * random, so that callers refused together do not come back together. Past the budget
+   * the RateLimited error goes to the caller. 0: never wait here.
+   */
+  rateLimitWaitMs?: number;
+  /** for the jitter (default Math.random) */
+  random?: () => number;
 }
 
 const MAX_POLL_INTERVAL_MS = 10_000;
@@ -100,6 +112,8 @@ export class ExoscaleApi {
   private readonly pollIntervalMs: number;
   private readonly operationTimeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly rateLimitWaitMs: number;
+  private readonly random: () => number;
 
   constructor(opts: ExoscaleApiOptions) {
     // configuration mistakes are permanent: fail here, typed, rather than as a TypeError on the first call
@@ -116,6 +130,8 @@ export class ExoscaleApi {
     this.pollIntervalMs = opts.pollIntervalMs ?? 1000;
     this.operationTimeoutMs = opts.operationTimeoutMs ?? 10 * 60_000;
     this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.rateLimitWaitMs = opts.rateLimitWaitMs ?? 60_000;
+    this.random = opts.random ?? Math.random;
   }
 
   // --- plumbing ---
@@ -130,8 +146,24 @@ export class ExoscaleApi {
     });
   }
 
-  /** One signed request; returns the response parsed with `schema`. */
+  /** One call: sent again after a 429 while the rate-limit budget lasts (see rateLimitWaitMs). */
   private async request<S extends z.ZodType>(call: Call, schema: S): Promise<z.infer<S>> {
+    let waited = 0;
+    for (;;) {
+      try {
+        return await this.send(call, schema);
+      } catch (err) {
+        if (!(err instanceof ExoscaleApiError) || err.type !== 'RateLimited') throw err;
+        const pause = Math.round((err.retryAfterMs ?? 1000) * (1 + this.random()));
+        if (waited + pause > this.rateLimitWaitMs) throw err;
+        await this.sleep(pause);
+        waited += pause;
+      }
+    }
+  }
+
+  /** One signed request; returns the response parsed with `schema`. */
+  private async send<S extends z.ZodType>(call: Call, schema: S): Promise<z.infer<S>> {
     const url = new URL(this.endpoint + call.path);
     for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) url.searchParams.append(k, v);
     const body = call.body === undefined ? '' : JSON.stringify(call.body);
