@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
-import { activity, hostList, reportPhase } from '../../src/activities/context.js';
+import { activity, reportPhase } from '../../src/activities/context.js';
+import { hostInput, type HostInput } from '../../src/activities/ensure-host.js';
 import { createActivities } from '../../src/activities/index.js';
 import type { Paths } from '../../src/paths.js';
 import { ExoscaleProvider, type ExoscaleProviderConfig } from '../../src/providers/exoscale/provider.js';
@@ -98,14 +99,12 @@ function benchActivities(paths: Paths, attempts: Attempt[]) {
   const provider = (config: ClusterSpec['provider']) => new ExoscaleProvider(config as ExoscaleProviderConfig, paths, ENV);
   const real = createActivities({ paths, provider });
   // as src/activities/ensure-host.ts, minus the engine wait (no SSH behind MemoryBackend)
-  const ensureInstance = activity(async (input: { spec: ClusterSpec; host: string }) => {
-    const { spec, host } = input;
-    const entry = hostList(spec).find((h) => h.name === host);
-    if (!entry) throw new Error(`host ${host} is not in the spec of ${spec.cluster}`);
-    const i = await provider(spec.provider).ensureInstance({ cluster: spec.cluster, name: host, index: entry.index, onPhase: reportPhase });
+  const ensureInstance = activity(async (input: HostInput) => {
+    const { cluster, host, index } = hostInput(input);
+    const i = await provider(input.provider).ensureInstance({ cluster, name: host, index, onPhase: reportPhase });
     return { name: host, address: i['public-ip']! };
   });
-  const ensureHost = async (input: { spec: ClusterSpec; host: string }) => {
+  const ensureHost = async (input: HostInput) => {
     const a: Attempt = { host: input.host, attempt: Context.current().info.attempt, start: Date.now(), end: 0, ok: false };
     attempts.push(a);
     try {

@@ -29,6 +29,7 @@ export async function createInstances(input: CreateInstancesInput): Promise<Crea
   await acts.quick(`ssh key of ${spec.cluster}`).ensureSshKey({ spec });
   const fanOutStarted = Date.now();
   const hostNames = [spec.manager.name, ...spec.nodes.map((n) => n.name)];
-  const hosts = await allSettled(hostNames.map((host) => acts.slow(`create host ${host}`).ensureHost({ spec, host })));
+  const ref = { cluster: spec.cluster, provider: spec.provider };
+  const hosts = await allSettled(hostNames.map((host, index) => acts.slow(`create host ${host}`).ensureHost({ ...ref, host, index })));
   return { hosts, started, fanOutStarted, fanOutEnded: Date.now() };
 }

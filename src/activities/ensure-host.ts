@@ -2,15 +2,37 @@ import type { ClusterSpec } from '../types.js';
 import { log } from '@temporalio/activity';
 import { activity, hostList, previousPhase, reportPhase, type ActivityDeps } from './context.js';
 
+/**
+ * One host's activity gets what it needs, not the whole spec: the workflow schedules one
+ * per host, so a spec in each input would make the history (and the workflow task that
+ * schedules them) grow with the square of the host count.
+ */
+export interface HostInput {
+  cluster: string;
+  provider: ClusterSpec['provider'];
+  host: string;
+  /** position in the spec, manager first (it fixes a local host's address) */
+  index: number;
+}
+
+/** The input of runs started before HostInput: the whole spec. */
+type LegacyHostInput = { spec: ClusterSpec; host: string };
+
+export function hostInput(input: HostInput | LegacyHostInput): HostInput {
+  if (!('spec' in input)) return input;
+  const { spec, host } = input;
+  const entry = hostList(spec).find((h) => h.name === host);
+  if (!entry) throw new Error(`host ${host} is not in the spec of ${spec.cluster}`);
+  return { cluster: spec.cluster, provider: spec.provider, host, index: entry.index };
+}
+
 /** The host exists, runs, and its Docker engine answers. */
 export const ensureHost = (deps: ActivityDeps) =>
-  activity(async (input: { spec: ClusterSpec; host: string }) => {
-    const { spec, host } = input;
-    const entry = hostList(spec).find((h) => h.name === host);
-    if (!entry) throw new Error(`host ${host} is not in the spec of ${spec.cluster}`);
+  activity(async (input: HostInput | LegacyHostInput) => {
+    const { cluster, provider, host, index } = hostInput(input);
     const resumed = previousPhase();
     if (resumed) log.info('retrying ensureHost; the last attempt got to this phase', { host, phase: resumed });
-    const info = await deps.provider(spec.provider).ensureHost({ cluster: spec.cluster, name: host, index: entry.index, onPhase: reportPhase });
+    const info = await deps.provider(provider).ensureHost({ cluster, name: host, index, onPhase: reportPhase });
     return { name: info.name, address: info.address };
   });
 
