@@ -146,6 +146,8 @@ interface RunOutcome {
   error?: string;
   wallMs: number;
   setupMs: number;
+  /** the group and key steps done one call after another, each operation polled once, as soon as it is done */
+  setupFloorMs: number;
   fanOutMs: number;
   /** successful (2xx) and 429 requests during the fan-out, by endpoint */
   byEndpoint: Record<string, { ok: number; throttled: number; other: number }>;
@@ -160,6 +162,8 @@ interface RunOutcome {
   retryWaitMs: number;
   maxRetryWaitMs: number;
   instancesCreated: number;
+  historyEvents: number;
+  historyBytes: number;
 }
 
 export const emulatedCloud: BenchCase = async (ctx: BenchContext): Promise<CaseResult> => {
@@ -202,10 +206,12 @@ export const emulatedCloud: BenchCase = async (ctx: BenchContext): Promise<CaseR
               args: [{ spec, hostTaskQueue }],
               workflowExecutionTimeout: '20m',
             });
-            return handle.result().then(
-              (r): { r?: CreateInstancesResult; error?: string } => ({ r }),
+            const out = await handle.result().then(
+              (r): { r?: CreateInstancesResult; error?: string; events?: number; historyBytes?: number } => ({ r }),
               (err: unknown) => ({ error: rootMessage(err) }),
             );
+            const d = await handle.describe();
+            return { ...out, events: d.historyLength, historyBytes: d.historySize };
           }),
         );
         const wallMs = Date.now() - t0;
@@ -239,6 +245,7 @@ export const emulatedCloud: BenchCase = async (ctx: BenchContext): Promise<CaseR
           error: result.error,
           wallMs,
           setupMs: r ? r.fanOutStarted - r.started : Number.NaN,
+          setupFloorMs: setupFloor(emu.state.requests.filter((q) => q.at < from)),
           fanOutMs: r ? r.fanOutEnded - r.fanOutStarted : Number.NaN,
           byEndpoint,
           okRequests: inFanOut.filter((q) => q.status >= 200 && q.status < 300).length,
@@ -251,6 +258,8 @@ export const emulatedCloud: BenchCase = async (ctx: BenchContext): Promise<CaseR
           retryWaitMs,
           maxRetryWaitMs,
           instancesCreated: emu.state.instances.size,
+          historyEvents: result.events ?? Number.NaN,
+          historyBytes: result.historyBytes ?? Number.NaN,
         });
       } finally {
         await emu.stop();
@@ -269,6 +278,7 @@ export const emulatedCloud: BenchCase = async (ctx: BenchContext): Promise<CaseR
   const figures: Figure[] = [
     { name: `total wall time (${hosts} instances, incl. group and key)`, unit: 's', samples: s((o) => o.wallMs / 1000, outcomes) },
     { name: 'security group + ssh key steps', unit: 's', samples: s((o) => o.setupMs / 1000) },
+    { name: '  their serial API floor', unit: 's', samples: s((o) => o.setupFloorMs / 1000) },
     { name: `hosts step: ${hosts} instances in parallel`, unit: 's', samples: s((o) => o.fanOutMs / 1000) },
     { name: 'critical path the API allows', unit: 's', samples: s((o) => criticalOf(o) / 1000) },
     { name: '  one instance alone (serial chain)', unit: 's', samples: [soloMs / 1000] },
@@ -283,13 +293,29 @@ export const emulatedCloud: BenchCase = async (ctx: BenchContext): Promise<CaseR
     { name: 'highest attempt number (policy allows 5)', unit: 'n', samples: s((o) => o.maxAttempts, outcomes) },
     { name: 'time waiting for retries, summed over hosts', unit: 's', samples: s((o) => o.retryWaitMs / 1000, outcomes) },
     { name: 'longest wait before a retry', unit: 's', samples: s((o) => o.maxRetryWaitMs / 1000, outcomes) },
+    { name: 'workflow history events', unit: 'events', samples: s((o) => o.historyEvents, outcomes) },
+    { name: 'workflow history size', unit: 'kB', samples: s((o) => o.historyBytes / 1024, outcomes) },
   ];
-  const ratios = ok.length ? [{ name: 'hosts step / critical path', value: median(ok.map((o) => o.fanOutMs / criticalOf(o))), target: { max: 1.2 } }] : [];
+  const ratios = ok.length
+    ? [
+        { name: 'hosts step / critical path', value: median(ok.map((o) => o.fanOutMs / criticalOf(o))), target: { max: 1.2 } },
+        { name: 'whole run / (serial API floor of group + key, then the hosts critical path)', value: median(ok.map((o) => o.wallMs / (o.setupFloorMs + criticalOf(o)))), target: { max: 1.2 } },
+      ]
+    : [];
   const notes: string[] = [
     `real Temporal dev server, in-process workers; workflow bench/workflows/create-instances.ts runs ensureFirewall, ensureSshKey, then one ensureHost activity per host (activitiesOn(): slow profile, retry 1 s x2 up to 20 s, 5 attempts, nextRetryDelay = Retry-After) with ExoscaleProvider.ensureInstance (no SSH engine wait: MemoryBackend instances are not hosts); activity worker at ${SETTINGS.maxConcurrentActivities} concurrent activities like src/worker.ts`,
     `emulated cloud: per-call latency ${SETTINGS.latencyMs.join('/')} ms (equally likely), instance create ${SETTINGS.createDelayMs} ms, other operations >= ${SETTINGS.operationDelayMs} ms, rate limit ${rps} req/s with burst ${burst} (token bucket, 429 + Retry-After in whole seconds)`,
     `critical path = max(one instance alone: ${fmt(soloMs / 1000)} s for ${solo!.requests} requests [${summarize(solo!.endpoints)}], (2xx requests of the hosts step - burst) / ${rps} req/s); the pure API floor of the chain (mean latency x calls + create delay, no poll granularity) is ${fmt((meanLatencyMs * solo!.requests + SETTINGS.createDelayMs) / 1000)} s`,
   ];
+  const hostsRatio = ratios[0]?.value ?? Number.NaN;
+  if (hostsRatio > 1.2) {
+    notes.push(
+      `hosts step target missed: the bound is the larger of the chain and the rate limit, but here they are close and overlap: the requests before each POST /instance share the bucket with the POSTs, and a request refused once waits at least 1 s (Retry-After comes in whole seconds) plus up to as much again (jitter), so the last instances start their ${fmt(SETTINGS.createDelayMs / 1000)} s creation late; with more instances the rate-limit term dominates and the ratio falls`,
+    );
+  }
+  notes.push(
+    `group + key steps: ${ok.length ? fmt(median(ok.map((o) => o.setupMs / 1000))) : '-'} s against a serial API floor of ${ok.length ? fmt(median(ok.map((o) => o.setupFloorMs / 1000))) : '-'} s (every call one after another, each operation polled once as soon as it is done): ensureFirewall adds its rules (8 here) one after another, each polled first after 250 ms (the emulator finishes them in ${SETTINGS.operationDelayMs} ms); rules are not sent in parallel, as concurrent changes to one group are not documented as safe`,
+  );
   outcomes.forEach((o, i) => {
     if (!o.ok) notes.push(`run ${i + 1} FAILED: ${o.error}`);
     const eps = Object.entries(o.byEndpoint)
@@ -300,6 +326,13 @@ export const emulatedCloud: BenchCase = async (ctx: BenchContext): Promise<CaseR
   });
   return { id: 'emulated-cloud', title: `Emulated cloud at scale: ${hosts} instances against the Exoscale emulator`, figures, ratios, notes, details: { settings: SETTINGS, hosts, solo, outcomes } };
 };
+
+function setupFloor(requests: RequestLogEntry[]): number {
+  const ok = requests.filter((q) => q.status >= 200 && q.status < 300);
+  const polls = ok.filter((q) => q.path.startsWith('/v2/operation/')).length;
+  const mutations = ok.filter((q) => q.method !== 'GET').length;
+  return (ok.length - polls + mutations) * meanLatencyMs + mutations * SETTINGS.operationDelayMs;
+}
 
 function summarize(endpoints: string[]): string {
   const counts = new Map<string, number>();

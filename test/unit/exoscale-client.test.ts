@@ -146,6 +146,29 @@ describe('ExoscaleApi operations', () => {
     expect(slept).toEqual([10, 12, 14, 17]);
   });
 
+  it('polls security-group and ssh-key changes first after 250 ms, then on the usual schedule; instances on the usual one', async () => {
+    const group = fakeApi(
+      {
+        'POST /security-group': [op('pending')],
+        'GET /operation/op-1': [op('pending'), op('pending'), op('success')],
+        [`GET /security-group/${GROUP_ID}`]: [json({ id: GROUP_ID, name: 'g' })],
+      },
+      { pollIntervalMs: 1000 },
+    );
+    await group.api.createSecurityGroup({ name: 'g' });
+    expect(group.slept).toEqual([250, 1000, 1200]);
+    const instance = fakeApi(
+      {
+        'POST /instance': [op('pending', { reference: { id: INSTANCE_ID, command: 'create-instance' } })],
+        'GET /operation/op-1': [op('pending'), op('success', { reference: { id: INSTANCE_ID, command: 'create-instance' } })],
+        [`GET /instance/${INSTANCE_ID}`]: [json({ id: INSTANCE_ID, name: 'n', state: 'running' })],
+      },
+      { pollIntervalMs: 1000 },
+    );
+    await instance.api.createInstance({ name: 'n', 'instance-type': { id: INSTANCE_ID }, template: { id: INSTANCE_ID }, 'disk-size': 20 });
+    expect(instance.slept).toEqual([1000, 1200]);
+  });
+
   it('caps the poll interval at 10 s', async () => {
     const { api, slept } = fakeApi({ 'GET /operation/op-1': [...Array.from({ length: 30 }, () => op('pending')), op('success')] }, { pollIntervalMs: 1000 });
     await api.waitForOperation({ id: 'op-1', state: 'pending' }, { timeoutMs: 10 * 60_000 });

@@ -64,6 +64,9 @@ export interface ExoscaleApiOptions {
 }
 
 const MAX_POLL_INTERVAL_MS = 10_000;
+// Changes to security groups and SSH keys are quick: their first poll comes sooner (then
+// the usual schedule), which saves most of a second per rule when a group is set up.
+const QUICK_FIRST_POLL_MS = 250;
 // like egoscale's Wait: a few failed polls in a row are tolerated, the operation runs on regardless
 const MAX_POLL_ERRORS = 5;
 
@@ -215,8 +218,8 @@ export class ExoscaleApi {
   }
 
   /** A mutating call: send it, then wait for its operation to succeed. */
-  private async mutate(call: Call): Promise<Operation> {
-    return this.waitForOperation(await this.request(call, OperationSchema));
+  private async mutate(call: Call, opts: { quick?: boolean } = {}): Promise<Operation> {
+    return this.waitForOperation(await this.request(call, OperationSchema), { firstPollMs: opts.quick && QUICK_FIRST_POLL_MS < this.pollIntervalMs ? QUICK_FIRST_POLL_MS : undefined });
   }
 
   /** The id of the resource an operation created; an error when the API did not say. */
@@ -263,12 +266,13 @@ export class ExoscaleApi {
    * OperationFailed (not retryable) on failure, OperationTimeout (retryable) when the API
    * reports a timeout or our deadline passes.
    */
-  async waitForOperation(op: Operation, opts: { timeoutMs?: number } = {}): Promise<Operation> {
+  async waitForOperation(op: Operation, opts: { timeoutMs?: number; firstPollMs?: number } = {}): Promise<Operation> {
     const timeoutMs = opts.timeoutMs ?? this.operationTimeoutMs;
     const path = `/operation/${op.id}`;
     const started = Date.now();
     let waited = 0; // counted too, so an injected sleep advances the deadline like real time
     let interval = this.pollIntervalMs;
+    let first = opts.firstPollMs;
     let errors = 0;
     let current = op;
     while (current.state === 'pending') {
@@ -278,10 +282,11 @@ export class ExoscaleApi {
           status: 0, method: 'GET', path, operation: current, hint: 'the step is retried and finds the resource by name or label',
         });
       }
-      const pause = Math.min(interval, timeoutMs - elapsed);
+      const pause = Math.min(first ?? interval, timeoutMs - elapsed);
       await this.sleep(pause);
       waited += pause;
-      interval = Math.min(Math.max(this.pollIntervalMs, MAX_POLL_INTERVAL_MS), Math.round(interval * 1.2));
+      if (first !== undefined) first = undefined; // then the usual schedule, from its start
+      else interval = Math.min(Math.max(this.pollIntervalMs, MAX_POLL_INTERVAL_MS), Math.round(interval * 1.2));
       try {
         current = await this.getOperation(op.id);
         errors = 0;
@@ -322,7 +327,7 @@ export class ExoscaleApi {
   async createSecurityGroup(req: { name: string; description?: string }): Promise<SecurityGroup> {
     const call = { method: 'POST', path: '/security-group' } as const;
     const body = this.checkBody(call, CreateSecurityGroupRequestSchema, req);
-    const op = await this.mutate({ ...call, body });
+    const op = await this.mutate({ ...call, body }, { quick: true });
     return this.getSecurityGroup(this.referenceId(op, call));
   }
 
@@ -334,7 +339,7 @@ export class ExoscaleApi {
   /** Adds one rule and waits; returns the finished operation (what its reference names for rules is not documented). */
   async addSecurityGroupRule(groupId: string, rule: SecurityGroupRuleRequest): Promise<Operation> {
     const call = { method: 'POST', path: `/security-group/${seg(groupId)}/rules` } as const;
-    return this.mutate({ ...call, body: this.checkBody(call, SecurityGroupRuleRequestSchema, rule) });
+    return this.mutate({ ...call, body: this.checkBody(call, SecurityGroupRuleRequestSchema, rule) }, { quick: true });
   }
 
   async deleteSecurityGroupRule(groupId: string, ruleId: string): Promise<void> {
@@ -354,7 +359,7 @@ export class ExoscaleApi {
   async registerSshKey(req: { name: string; publicKey: string }): Promise<SshKey> {
     const call = { method: 'POST', path: '/ssh-key' } as const;
     const body = this.checkBody(call, RegisterSshKeyRequestSchema, { name: req.name, 'public-key': req.publicKey.trim() });
-    await this.mutate({ ...call, body });
+    await this.mutate({ ...call, body }, { quick: true });
     // keys are addressed by name; the operation's reference is not needed
     const key = await this.getSshKey(req.name);
     if (key) return key;
