@@ -160,10 +160,22 @@ export const historyGrowth: BenchCase = async (ctx: BenchContext): Promise<CaseR
     'one run per size: counts and sizes vary by a few events between runs (how completions batch into workflow tasks), wall time is for orientation only; payloads without the encryption codec the real worker adds (tens of bytes per payload)',
     `limits (Temporal server defaults): ${LIMITS.events} events / 50 MB per history (warnings at ${LIMITS.eventsWarn} / 10 MB), 2 MB per payload (warning 512 kB)`,
     'specs built as objects for the exoscale provider: clusterSpecSchema caps nodes at 64, the benchmark goes past it on purpose',
+    'wall time: with activities that answer at once, one workflow task takes hundreds of completions; at 1,000 hosts single tasks of several seconds (TMPRL1104 warnings, the odd task timed out and retried) were seen on a 2-core machine shared with the server and the activity worker; a real run spreads completions over minutes',
     ...results.map(
       (r) =>
         `${r.hosts} hosts: ${r.ok ? 'completed' : `FAILED (${r.error}; had it run on, ${2 * r.hosts} per-host activities of ${fmt(r.largestActivityInput / 1024)} kB would put ${fmt(mb(2 * r.hosts * r.largestActivityInput))} MB of inputs in the history)`}; ${r.events} events, ${fmt(mb(r.serverBytes ?? Number.NaN))} MB (server) / ${fmt(mb(r.encodedBytes))} MB (encoded), ${r.activities} activities, activity inputs ${fmt(mb(r.activityInputBytes))} MB (largest ${fmt(r.largestActivityInput / 1024)} kB), workflow input ${fmt(r.workflowInputBytes / 1024)} kB, spec ${fmt(r.specJsonBytes / 1024)} kB, bytes per host ${fmt((r.serverBytes ?? r.encodedBytes) / r.hosts)}`,
     ),
   ];
+  const done = results.filter((r) => r.ok);
+  if (done.length >= 2) {
+    const [a, b] = done.slice(-2);
+    const perHostEvents = (b.events - a.events) / (b.hosts - a.hosts);
+    const perHostBytes = ((b.serverBytes ?? b.encodedBytes) - (a.serverBytes ?? a.encodedBytes)) / (b.hosts - a.hosts);
+    const at = (limit: number, per: number, base: Measured, size: number) => Math.round(base.hosts + (limit - size) / per);
+    notes.push(
+      `growth between ${a.hosts} and ${b.hosts} hosts: ${fmt(perHostEvents)} events and ${fmt(perHostBytes / 1024)} kB per host (two activities per host, ensureHost and ensureSwarmMember); at that rate the ${LIMITS.eventsWarn}-event warning comes at about ${at(LIMITS.eventsWarn, perHostEvents, b, b.events)} hosts, the ${LIMITS.events}-event limit at about ${at(LIMITS.events, perHostEvents, b, b.events)}, 50 MB at about ${at(LIMITS.bytes, perHostBytes, b, b.serverBytes ?? b.encodedBytes)}`,
+      'another limit comes first: at most 2,000 pending activities per workflow (limit.numPendingActivities.error); the hosts step schedules one activity per host at once, so past about 2,000 hosts it would need batching or child workflows; 1,000 hosts use half of it',
+    );
+  }
   return { id: 'history-growth', title: 'Temporal history against host count (provisionCluster, activities stubbed)', figures, ratios, notes, details: { limits: LIMITS, results } };
 };
