@@ -32,8 +32,7 @@ export interface SwarmMemberInput {
   cluster: string;
   provider: ClusterSpec['provider'];
   node: string;
-  /** the host that runs Consul, and its address */
-  manager: string;
+  /** the address of the host that runs Consul */
   managerAddress: string;
   /** the first node, which started the swarm */
   swarmManager: string;
@@ -47,14 +46,14 @@ type LegacySwarmMemberInput = { spec: ClusterSpec; node: string; addresses: Reco
 export function swarmMemberInput(input: SwarmMemberInput | LegacySwarmMemberInput): SwarmMemberInput {
   if (!('spec' in input)) return input;
   const { spec, node, addresses } = input;
-  return { cluster: spec.cluster, provider: spec.provider, node, manager: spec.manager.name, managerAddress: addresses[spec.manager.name], swarmManager: swarmManager(spec), address: addresses[node] };
+  return { cluster: spec.cluster, provider: spec.provider, node, managerAddress: addresses[spec.manager.name], swarmManager: swarmManager(spec), address: addresses[node] };
 }
 
 /** The node is registered in Consul's catalog and is a member of the swarm `clusterId`. */
 export const ensureSwarmMember = (deps: ActivityDeps) =>
   activity(async (input: SwarmMemberInput | LegacySwarmMemberInput) => {
-    const { cluster, node, managerAddress, swarmManager: first, address, ...rest } = swarmMemberInput(input);
-    const provider = deps.provider(rest.provider);
+    const { cluster, node, managerAddress, swarmManager: first, address, ...ref } = swarmMemberInput(input);
+    const provider = deps.provider(ref.provider);
     await provider.ensureImage(cluster, node, 'probe');
     const docker = await engineOf(provider, cluster, node);
     const consul = `http://${managerAddress}:${CONSUL_PORT}`;

@@ -113,7 +113,6 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
                 acts.slow(`join ${n.name} to the cluster`).ensureSwarmMember({
                   ...ref,
                   node: n.name,
-                  manager: spec.manager.name,
                   managerAddress: addresses[spec.manager.name],
                   swarmManager: firstNode,
                   address: addresses[n.name],

@@ -22,7 +22,6 @@ describe('per-host activity inputs', () => {
     expect(swarmMemberInput({ spec, node: 'tuto-node2', addresses })).toEqual({
       ...ref,
       node: 'tuto-node2',
-      manager: 'tuto-manager',
       managerAddress: '10.213.0.10',
       swarmManager: 'tuto-node1',
       address: '10.213.0.12',
