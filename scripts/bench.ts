@@ -8,17 +8,21 @@ import { cpus, release, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { BenchEnv } from '../bench/lib/bench-env.js';
+import { cacheRoot } from '../src/paths.js';
+import { temporalBin } from '../src/toolchain.js';
 import type { HistoryFigures } from '../bench/lib/history.js';
 import { renderCase } from '../bench/lib/stats.js';
 import type { BenchContext, CaseResult } from '../bench/lib/types.js';
 import { dataplane } from '../bench/cases/dataplane.js';
+import { emulatedCloud } from '../bench/cases/emulated-cloud.js';
+import { historyGrowth } from '../bench/cases/history-growth.js';
 import { provisioning, PROVISIONING_CLUSTER } from '../bench/cases/provisioning.js';
 import { resume, RESUME_CLUSTER } from '../bench/cases/resume.js';
 import { scaling, type ScalingRun } from '../bench/cases/scaling.js';
 import { temporalOverhead } from '../bench/cases/temporal-overhead.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const CASES = ['provisioning', 'scaling', 'temporal-overhead', 'dataplane', 'resume'] as const;
+const CASES = ['provisioning', 'scaling', 'temporal-overhead', 'history-growth', 'dataplane', 'emulated-cloud', 'resume'] as const;
 
 function version(cmd: string, args: string[]): string {
   try {
@@ -36,6 +40,7 @@ function machine() {
     kernel: release(),
     node: process.version,
     dockerd: version('dockerd', ['--version']),
+    temporalCli: version(temporalBin(cacheRoot()), ['--version']),
     temporalSdk: pkg.dependencies['@temporalio/worker'],
     commit: version('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
   };
@@ -74,7 +79,10 @@ async function main(): Promise<void> {
       histories.push(...runs);
     }
     if (only.has('temporal-overhead') && histories.length) report(temporalOverhead(histories));
+    // these two run their own Temporal dev server in this process (no engines involved)
+    if (only.has('history-growth')) report(await historyGrowth(ctx));
     if (only.has('dataplane')) report(await dataplane(ctx, env));
+    if (only.has('emulated-cloud')) report(await emulatedCloud(ctx));
     if (only.has('resume')) report(await resume(ctx, env));
   } catch (err) {
     failed = true;

@@ -1,6 +1,6 @@
 // The hosts step preloads what each host will run; the steps after it find it there.
 import { describe, expect, it } from 'vitest';
-import { imagesFor } from '../../src/activities/host-images.js';
+import { imagesFor } from '../../src/host-images.js';
 import { loadSpecFile } from '../../src/spec.js';
 
 describe('imagesFor', () => {
