@@ -62,7 +62,9 @@ export async function waitForMoment(client: Client, workflowId: string, moment: 
     try {
       const p = await handle.query(progressQuery);
       if (moment.at(p)) return true;
-      if (p.phase === 'ready' || p.phase === 'failed') return false;
+      // the moment's step is over (or the run is): it will not come any more
+      const step = p.steps.find((s) => s.name === moment.name);
+      if (p.phase === 'ready' || p.phase === 'failed' || (step && step.state !== 'waiting' && step.state !== 'running')) return false;
     } catch {
       // the run has not started on a worker yet
     }
