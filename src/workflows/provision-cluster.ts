@@ -30,6 +30,55 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
   const addresses: Record<string, string> = {};
   const undo: Undo[] = [{ name: 'delete cluster resources', run: () => acts.teardown(`remove what is left of ${spec.cluster} (bridge, state)`).deleteClusterResources(ref) }];
   const pushUndo = (name: string, run: () => Promise<unknown>) => undo.unshift({ name, run });
+  // Classic mode (the tutorial's mechanism): nodes share networks through Consul, so
+  // their engines start after it; swarm mode keeps its own sequence (replayed histories).
+  const classic = spec.mode === 'classic';
+  const manager = spec.manager.name;
+
+  /** One host as an item of the hosts step; in classic mode, node engines get the cluster store. */
+  const hostItem = (host: string, classicStore?: string) =>
+    progress.run(
+      'ensureHost',
+      async () => {
+        const classicInput = classicStore ? { clusterStore: classicStore, managerAddress: addresses[manager] } : undefined;
+        const h = await acts.slow(`create host ${host}${classicStore ? ` on ${classicStore}` : ''}`).ensureHost({ spec, host, classic: classicInput });
+        addresses[h.name] = h.address;
+        return h;
+      },
+      (h) => h.address,
+      host,
+    );
+
+  /**
+   * Classic mode: the manager, then Consul (and etcd, when it is the store) on it, then
+   * the nodes, whose engines start on that store. Undone in reverse.
+   */
+  const classicHostsAndConsul = () =>
+    progress.run(
+      'ensureHost',
+      async () => {
+        pushUndo(`delete host ${manager}`, () => acts.teardown(`delete host ${manager}`).deleteHost({ ...ref, host: manager }));
+        await hostItem(manager);
+        const store = await progress.run(
+          'ensureConsul',
+          async () => {
+            pushUndo('remove consul', () => acts.teardown(`remove consul from ${manager}`).removeConsul({ ...ref, manager }));
+            const consul = await acts.slow(`start consul on ${manager}`).ensureConsul({ spec, managerAddress: addresses[manager] });
+            if (spec.clusterStore !== 'etcd') return `consul://${consul.address}`;
+            pushUndo('remove etcd', () => acts.teardown(`remove etcd from ${manager}`).removeEtcd({ ...ref, manager }));
+            const etcd = await acts.slow(`start etcd on ${manager}`).ensureEtcd({ spec, managerAddress: addresses[manager] });
+            return `etcd://${etcd.address}`;
+          },
+          (url) => `${manager}; cluster store ${url}`,
+        );
+        pushUndo('delete node hosts', () => allSettled(spec.nodes.map((n) => acts.teardown(`delete host ${n.name}`).deleteHost({ ...ref, host: n.name }))));
+        await allSettled(spec.nodes.map((n) => hostItem(n.name, store)));
+        progress.state.hosts = hostNames.map((name): HostAddress => ({ name, address: addresses[name] }));
+        progress.skip('ensureSwarm', `classic mode: the engines share networks through ${store}, no swarm`);
+        return store;
+      },
+      (store) => `${hostNames.length} hosts, nodes on ${store}`,
+    );
 
   // A cluster that already has hosts is being re-checked, not built: a failure then
   // leaves it as it was (its owner runs `overlayctl down`), it never tears it down.
@@ -37,6 +86,9 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
   const keep = input.keepOnFailure || existing.length > 0;
 
   try {
+    // Refused before anything is created: Docker 23 removed classic mode.
+    if (classic) await acts.quick('check that the engines support classic mode').checkClassicMode({ spec });
+
     await progress.run(
       'ensureFirewall',
       () => {
@@ -56,52 +108,56 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
     );
     if (key.skipped) progress.skip('ensureSshKey', key.reason);
 
-    await progress.run(
-      'ensureHost',
-      () => {
-        pushUndo('delete hosts', () => allSettled(hostNames.map((host) => acts.teardown(`delete host ${host}`).deleteHost({ ...ref, host }))));
-        return allSettled(
-          hostNames.map((host) =>
-            progress.run(
-              'ensureHost',
-              async () => {
-                const h = await acts.slow(`create host ${host}`).ensureHost({ spec, host });
-                addresses[h.name] = h.address;
-                return h;
-              },
-              (h) => h.address,
-              host,
+    if (classic) {
+      await classicHostsAndConsul();
+    } else {
+      await progress.run(
+        'ensureHost',
+        () => {
+          pushUndo('delete hosts', () => allSettled(hostNames.map((host) => acts.teardown(`delete host ${host}`).deleteHost({ ...ref, host }))));
+          return allSettled(
+            hostNames.map((host) =>
+              progress.run(
+                'ensureHost',
+                async () => {
+                  const h = await acts.slow(`create host ${host}`).ensureHost({ spec, host });
+                  addresses[h.name] = h.address;
+                  return h;
+                },
+                (h) => h.address,
+                host,
+              ),
             ),
-          ),
-        );
-      },
-      (hosts) => `${hosts.length} hosts`,
-    );
-    progress.state.hosts = hostNames.map((name): HostAddress => ({ name, address: addresses[name] }));
+          );
+        },
+        (hosts) => `${hosts.length} hosts`,
+      );
+      progress.state.hosts = hostNames.map((name): HostAddress => ({ name, address: addresses[name] }));
 
-    await progress.run(
-      'ensureConsul',
-      () => {
-        pushUndo('remove consul', () => acts.teardown(`remove consul from ${spec.manager.name}`).removeConsul({ ...ref, manager: spec.manager.name }));
-        return acts.slow(`start consul on ${spec.manager.name}`).ensureConsul({ spec, managerAddress: addresses[spec.manager.name] });
-      },
-      (r) => `${spec.manager.name} ${r.address}`,
-    );
+      await progress.run(
+        'ensureConsul',
+        () => {
+          pushUndo('remove consul', () => acts.teardown(`remove consul from ${spec.manager.name}`).removeConsul({ ...ref, manager: spec.manager.name }));
+          return acts.slow(`start consul on ${spec.manager.name}`).ensureConsul({ spec, managerAddress: addresses[spec.manager.name] });
+        },
+        (r) => `${spec.manager.name} ${r.address}`,
+      );
 
-    await progress.run(
-      'ensureSwarm',
-      async () => {
-        pushUndo('leave swarm', () => allSettled(spec.nodes.map((n) => acts.teardown(`${n.name} leaves the swarm`).leaveSwarm({ ...ref, node: n.name }))));
-        const swarm = await acts.quick(`start the swarm on ${firstNode}, join token to consul`).ensureSwarm({ spec, addresses });
-        await allSettled(
-          spec.nodes.map((n) =>
-            progress.run('ensureSwarm', () => acts.slow(`join ${n.name} to the cluster`).ensureSwarmMember({ spec, node: n.name, addresses }), (r) => r.membership, n.name),
-          ),
-        );
-        return swarm;
-      },
-      (s) => `manager ${s.managerNode}, ${spec.nodes.length} nodes`,
-    );
+      await progress.run(
+        'ensureSwarm',
+        async () => {
+          pushUndo('leave swarm', () => allSettled(spec.nodes.map((n) => acts.teardown(`${n.name} leaves the swarm`).leaveSwarm({ ...ref, node: n.name }))));
+          const swarm = await acts.quick(`start the swarm on ${firstNode}, join token to consul`).ensureSwarm({ spec, addresses });
+          await allSettled(
+            spec.nodes.map((n) =>
+              progress.run('ensureSwarm', () => acts.slow(`join ${n.name} to the cluster`).ensureSwarmMember({ spec, node: n.name, addresses }), (r) => r.membership, n.name),
+            ),
+          );
+          return swarm;
+        },
+        (s) => `manager ${s.managerNode}, ${spec.nodes.length} nodes`,
+      );
+    }
 
     await progress.run(
       'ensureOverlayNetwork',
