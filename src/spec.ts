@@ -222,7 +222,7 @@ export function swarmManager(spec: ClusterSpec): string {
 }
 
 /** The mode of a spec; specs recorded before modes existed have none and are swarm. */
-export function modeOf(spec: Pick<ClusterSpec, 'mode'>): ClusterSpec['mode'] {
+export function modeOf(spec: Pick<ClusterSpec, 'mode'>): 'swarm' | 'classic' {
   return spec.mode ?? 'swarm';
 }
 
