@@ -96,7 +96,8 @@ describe('classic mode on local hosts', () => {
 
   it('the docker CLI through env: no swarm, every node on the store, the network global everywhere, and the tutorial commands work', async () => {
     for (const [i, node] of NODES.entries()) {
-      expect((await on(node, "docker info --format '{{.Swarm.LocalNodeState}}'")).stdout.trim()).toBe('inactive');
+      // no swarm, and each engine its own hostname (its own UTS namespace): gossip needs distinct names
+      expect((await on(node, "docker info --format '{{.Swarm.LocalNodeState}} {{.Name}}'")).stdout.trim()).toBe(`inactive ${node}`);
       // the docker CLI 20.10 no longer prints the store; the engine's API still says it
       const info = JSON.parse((await on(node, 'curl -sf --unix-socket "${DOCKER_HOST#unix://}" http://engine/info')).stdout);
       expect([info.ClusterStore, info.ClusterAdvertise]).toEqual(['etcd://10.251.7.10:2379', `10.251.7.${11 + i}:2376`]);
@@ -204,6 +205,46 @@ describe('classic mode on local hosts', () => {
       240_000,
     );
     expect(ready).toMatchObject({ phase: 'ready', workflow: { status: 'COMPLETED' } });
+  }, 420_000);
+
+  it('a node engine cut off from the store fails its host step with a clear message, retried until it reaches the store again', async () => {
+    const node3 = `${CLUSTER}-node3`;
+    const managerNs = `/var/run/netns/ovl_${CLUSTER}_${MANAGER}`;
+    const cut = `INPUT 1 -s 10.251.7.13/32 -p tcp --dport 2379 -j DROP -m comment --comment ${CLUSTER}-test-cut`;
+    expect((await box.sh(`nsenter --net=${managerNs} iptables -w -I ${cut}`)).code).toBe(0);
+    try {
+      // its registration goes too, as when the store lost it: only node3's engine can write it back
+      expect((await on(MANAGER, 'docker exec etcd etcdctl --endpoints http://127.0.0.1:2379 rm /docker/nodes/10.251.7.13:2376')).code).toBe(0);
+      expect((await box.cli(['up', '-f', specFile, '--detach'])).code).toBe(0);
+      const pending = await until(
+        'a retried host step of node3',
+        async () => {
+          const d = JSON.parse(box.temporal(['workflow', 'describe', '-w', ID, '-o', 'json']).stdout || '{}');
+          const acts = (d.pendingActivities ?? []) as { activityType?: { name: string }; attempt?: number; lastFailure?: { message?: string; applicationFailureInfo?: { type?: string; nonRetryable?: boolean } } }[];
+          return acts.find((a) => a.activityType?.name === 'ensureHost' && (a.attempt ?? 1) >= 2);
+        },
+        150_000,
+      );
+      expect(pending.lastFailure?.message).toBe(
+        `the engine of ${node3} does not reach its cluster store (etcd on ${MANAGER}, TCP 2379): docker/nodes/10.251.7.13:2376 is not in etcd; ` +
+          `check that etcd runs on ${MANAGER} and that TCP 2379 is open to ${node3}; the engine's log says more ("discovery")`,
+      );
+      expect(pending.lastFailure?.applicationFailureInfo?.type).toBe('ClusterStoreUnreachable');
+      expect(pending.lastFailure?.applicationFailureInfo?.nonRetryable ?? false).toBe(false);
+    } finally {
+      await box.sh(`nsenter --net=${managerNs} iptables -w -D ${cut.replace(/^INPUT 1/, 'INPUT')}`);
+    }
+    // the engine registers again on its own (every 20 s); the step's next attempt finds it
+    const ready = await until(
+      'the run ready again',
+      async () => {
+        const s = JSON.parse((await box.cli(['status', CLUSTER, '--json'])).stdout);
+        return s.workflow?.status === 'RUNNING' ? undefined : s;
+      },
+      240_000,
+    );
+    expect(ready).toMatchObject({ phase: 'ready', workflow: { status: 'COMPLETED' } });
+    expect((await box.cli(['kv', 'ls', CLUSTER, 'docker/nodes/'])).stdout).toContain('docker/nodes/10.251.7.13:2376');
   }, 420_000);
 
   it('down removes everything the cluster made', async () => {
