@@ -74,8 +74,13 @@ describe('classic mode on local hosts', () => {
     expect(text.stdout.split('\n')[0]).toBe(`cluster ${CLUSTER} (provider local, mode classic on etcd): ready - workflow ${ID} COMPLETED`);
 
     const history = box.temporal(['workflow', 'show', '-w', ID, '-o', 'json']);
+    const events = JSON.parse(history.stdout).events as { activityTaskScheduledEventAttributes?: { activityType: { name: string } } }[];
+    // the Web UI's summary of the run says the mode (summaries are encrypted: read through the codec server)
+    const codec = JSON.parse((await box.cli(['dev', 'status', '--json'])).stdout).codec.url;
+    const described = box.temporal(['workflow', 'describe', '-w', ID, '-o', 'json', '--codec-endpoint', codec]);
+    expect(described.stdout).toContain(`${CLUSTER}: local, 4 hosts, 2 workloads, classic mode on etcd`);
     const scheduled: Record<string, number> = {};
-    for (const e of JSON.parse(history.stdout).events as { activityTaskScheduledEventAttributes?: { activityType: { name: string } } }[]) {
+    for (const e of events) {
       const name = e.activityTaskScheduledEventAttributes?.activityType.name;
       if (name) scheduled[name] = (scheduled[name] ?? 0) + 1;
     }

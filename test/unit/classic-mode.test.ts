@@ -3,7 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
 import { clusterRules } from '../../src/firewall.js';
-import { classicModeProblem, clusterStoreOf, loadSpecText, modeOf, parseEngineVersion } from '../../src/spec.js';
+import { daemonConfig } from '../../src/providers/local/dockerd.js';
+import { hostDirs } from '../../src/providers/local/layout.js';
+import { defaultPaths } from '../../src/paths.js';
+import { classicModeProblem, clusterStoreOf, loadSpecFile, loadSpecText, modeOf, parseEngineVersion } from '../../src/spec.js';
 
 const base = `
 cluster: demo
@@ -82,6 +85,27 @@ describe('classic mode and the engine', () => {
       "mode: classic with clusterStore: consul needs a dockerd built with that store's backend, but this machine's dockerd (Docker 20.10.24) has only: etcd, zookeeper " +
         "(Debian's docker.io is built without Consul's); use clusterStore: etcd, or mode: swarm, or an upstream Docker build older than 23",
     );
+  });
+});
+
+describe("a local engine's config file", () => {
+  const dirs = hostDirs(defaultPaths({ OVERLAYCTL_STATE_DIR: '/tmp/s' }), 'demo', 'demo-node1');
+
+  it('holds the store options in classic mode only', () => {
+    expect(JSON.parse(daemonConfig(dirs))).toEqual({ 'deprecated-key-path': '/tmp/s/clusters/demo/hosts/demo-node1/key.json' });
+    expect(JSON.parse(daemonConfig(dirs, { clusterStore: 'etcd://10.213.7.10:2379', clusterAdvertise: 'eth0:2376' }))).toEqual({
+      'deprecated-key-path': '/tmp/s/clusters/demo/hosts/demo-node1/key.json',
+      'cluster-store': 'etcd://10.213.7.10:2379',
+      'cluster-advertise': 'eth0:2376',
+    });
+  });
+});
+
+describe('specs/classic.yaml', () => {
+  it('is the tutorial in classic mode on etcd, on its own subnet', () => {
+    const spec = loadSpecFile(new URL('../../specs/classic.yaml', import.meta.url).pathname);
+    expect([spec.mode, clusterStoreOf(spec), spec.provider]).toEqual(['classic', 'etcd', { type: 'local', subnet: '10.213.7.0/24' }]);
+    expect(spec.nodes.map((n) => n.name)).toEqual(['classic-node1', 'classic-node2', 'classic-node3']);
   });
 });
 

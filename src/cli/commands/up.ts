@@ -7,7 +7,7 @@ import { localEngine } from '../../providers/local/dockerd.js';
 import { provisionWorkflowId } from '../../names.js';
 import { stringify } from 'yaml';
 import { OVERLAY_CLUSTER, OVERLAY_PROVIDER } from '../../search-attributes.js';
-import { classicModeProblem, DEFAULT_SPEC_PATH, loadSpecFile, type ClusterSpec } from '../../spec.js';
+import { classicModeProblem, clusterStoreOf, DEFAULT_SPEC_PATH, loadSpecFile, type ClusterSpec } from '../../spec.js';
 import { hostTaskQueue, TASK_QUEUE } from '../../temporal.js';
 import type { ClusterProgress, ProvisionInput, ProvisionResult, VerifyReport } from '../../types.js';
 import { progressQuery } from '../../workflows/progress.js';
@@ -22,7 +22,7 @@ import { follow } from '../follow.js';
 export function runMetadata(spec: ClusterSpec) {
   const hosts = 1 + spec.nodes.length;
   return {
-    staticSummary: `${spec.cluster}: ${spec.provider.type}, ${hosts} hosts, ${spec.workloads.length} workloads`,
+    staticSummary: `${spec.cluster}: ${spec.provider.type}, ${hosts} hosts, ${spec.workloads.length} workloads${spec.mode === 'classic' ? `, classic mode on ${clusterStoreOf(spec)}` : ''}`,
     // the spec holds no secret (passwords are generated in the worker), so it is shown as is
     staticDetails: ['```yaml', stringify(spec).trim(), '```'].join('\n'),
     typedSearchAttributes: [
