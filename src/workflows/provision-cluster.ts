@@ -8,6 +8,7 @@ import type { HostAddress, ProvisionInput, ProvisionResult } from '../types.js';
 import { activitiesOn } from './activity-proxies.js';
 import { detailsMarkdown, Progress, progressQuery, rootMessage } from './progress.js';
 import { allSettled } from './settle.js';
+import { classicHostsAndStore } from './classic-hosts.js';
 
 interface Undo {
   name: string;
@@ -30,55 +31,10 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
   const addresses: Record<string, string> = {};
   const undo: Undo[] = [{ name: 'delete cluster resources', run: () => acts.teardown(`remove what is left of ${spec.cluster} (bridge, state)`).deleteClusterResources(ref) }];
   const pushUndo = (name: string, run: () => Promise<unknown>) => undo.unshift({ name, run });
-  // Classic mode (the tutorial's mechanism): nodes share networks through Consul, so
-  // their engines start after it; swarm mode keeps its own sequence (replayed histories).
+  // Classic mode (the tutorial's mechanism): nodes share networks through a cluster
+  // store on the manager, so their engines start after it; swarm mode keeps its own
+  // sequence, untouched (runs in flight replay against it).
   const classic = spec.mode === 'classic';
-  const manager = spec.manager.name;
-
-  /** One host as an item of the hosts step; in classic mode, node engines get the cluster store. */
-  const hostItem = (host: string, classicStore?: string) =>
-    progress.run(
-      'ensureHost',
-      async () => {
-        const classicInput = classicStore ? { clusterStore: classicStore, managerAddress: addresses[manager] } : undefined;
-        const h = await acts.slow(`create host ${host}${classicStore ? ` on ${classicStore}` : ''}`).ensureHost({ spec, host, classic: classicInput });
-        addresses[h.name] = h.address;
-        return h;
-      },
-      (h) => h.address,
-      host,
-    );
-
-  /**
-   * Classic mode: the manager, then Consul (and etcd, when it is the store) on it, then
-   * the nodes, whose engines start on that store. Undone in reverse.
-   */
-  const classicHostsAndConsul = () =>
-    progress.run(
-      'ensureHost',
-      async () => {
-        pushUndo(`delete host ${manager}`, () => acts.teardown(`delete host ${manager}`).deleteHost({ ...ref, host: manager }));
-        await hostItem(manager);
-        const store = await progress.run(
-          'ensureConsul',
-          async () => {
-            pushUndo('remove consul', () => acts.teardown(`remove consul from ${manager}`).removeConsul({ ...ref, manager }));
-            const consul = await acts.slow(`start consul on ${manager}`).ensureConsul({ spec, managerAddress: addresses[manager] });
-            if (spec.clusterStore !== 'etcd') return `consul://${consul.address}`;
-            pushUndo('remove etcd', () => acts.teardown(`remove etcd from ${manager}`).removeEtcd({ ...ref, manager }));
-            const etcd = await acts.slow(`start etcd on ${manager}`).ensureEtcd({ spec, managerAddress: addresses[manager] });
-            return `etcd://${etcd.address}`;
-          },
-          (url) => `${manager}; cluster store ${url}`,
-        );
-        pushUndo('delete node hosts', () => allSettled(spec.nodes.map((n) => acts.teardown(`delete host ${n.name}`).deleteHost({ ...ref, host: n.name }))));
-        await allSettled(spec.nodes.map((n) => hostItem(n.name, store)));
-        progress.state.hosts = hostNames.map((name): HostAddress => ({ name, address: addresses[name] }));
-        progress.skip('ensureSwarm', `classic mode: the engines share networks through ${store}, no swarm`);
-        return store;
-      },
-      (store) => `${hostNames.length} hosts, nodes on ${store}`,
-    );
 
   // A cluster that already has hosts is being re-checked, not built: a failure then
   // leaves it as it was (its owner runs `overlayctl down`), it never tears it down.
@@ -109,7 +65,7 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
     if (key.skipped) progress.skip('ensureSshKey', key.reason);
 
     if (classic) {
-      await classicHostsAndConsul();
+      await classicHostsAndStore({ spec, ref, acts, progress, addresses, pushUndo });
     } else {
       await progress.run(
         'ensureHost',
