@@ -11,9 +11,8 @@ import { activity, type ActivityDeps } from './context.js';
 /** The interface (and the tutorial's port) each engine advertises in the store. */
 export const CLUSTER_ADVERTISE_INTERFACE = 'eth0';
 export const CLUSTER_ADVERTISE_PORT = 2376;
-/** Where engines register themselves (docker/pkg/discovery/kv), and keep their networks. */
+/** Where engines register themselves (docker/pkg/discovery/kv); networks live under docker/network/. */
 export const DISCOVERY_PREFIX = 'docker/nodes/';
-export const NETWORK_PREFIX = 'docker/network/';
 
 export function engineOptions(clusterStore: string) {
   return { clusterStore, clusterAdvertise: `${CLUSTER_ADVERTISE_INTERFACE}:${CLUSTER_ADVERTISE_PORT}` };

@@ -14,8 +14,6 @@ export const ETCD_CONTAINER = 'etcd';
 export const ETCD_PORT = 2379;
 export const STORE_PORT: Record<StoreKind, number> = { consul: CONSUL_PORT, etcd: ETCD_PORT };
 
-export const storeUrl = (kind: StoreKind, managerAddress: string) => `${kind}://${managerAddress}:${STORE_PORT[kind]}`;
-
 const ETCDCTL = ['etcdctl', '--endpoints', `http://127.0.0.1:${ETCD_PORT}`];
 
 async function requireRunning(manager: Docker, managerName: string, kind: StoreKind): Promise<void> {
@@ -30,10 +28,10 @@ async function requireRunning(manager: Docker, managerName: string, kind: StoreK
   }
 }
 
-/** Every key under `prefix` (no leading slash; "" for all), sorted. */
+/** Every key under `prefix` (no leading slash; "" for all), sorted; values are never read. */
 export async function storeKeys(manager: Docker, managerName: string, kind: StoreKind, prefix: string): Promise<string[]> {
   await requireRunning(manager, managerName, kind);
-  if (kind === 'consul') return (await consulKeysUnder(manager, managerName, prefix)).map((e) => e.key);
+  if (kind === 'consul') return consulKeysUnder(manager, managerName, prefix);
   const out = await execIn(manager, ETCD_CONTAINER, [...ETCDCTL, 'ls', '--recursive', '-p', '/']);
   if (out.code !== 0) throw transient('EtcdReadFailed', `reading keys from etcd on ${managerName} failed: ${(out.stderr || out.stdout).trim()}`);
   return out.stdout
