@@ -10,6 +10,8 @@
 #   probe   overlayctl's tiny HTTP client (tools/probe)
 #   etcd    etcd + etcdctl from Debian: the engines' cluster store in classic mode where
 #           dockerd has no Consul backend (Debian's docker.io is built without it)
+#   iperf3  iperf3 and ping, for the benchmark's data-plane case (only when named:
+#           `scripts/build-images.sh iperf3`)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -211,6 +213,22 @@ build_etcd() {
   ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$dir/lib64/ld-linux-x86-64.so.2"
   finish etcd "$key" "$dir" '["ENTRYPOINT [\"/usr/local/bin/etcd\"]", "ENV PATH=/usr/local/bin ETCDCTL_API=2", "LABEL org.opencontainers.image.description=\"etcd (Debian etcd-server, v2 API enabled by its command)\""]' "etcd $version from Debian"
 }
+
+build_iperf3() {
+  local key dir
+  key=$(recipe_key iperf3 "$DEBIAN_SUITE")
+  current iperf3 "$key" && return
+  log "building iperf3 (debootstrap $DEBIAN_SUITE + iperf3, about a minute)"
+  dir="$WORK/iperf3"
+  debootstrap_root "$dir" iperf3,iputils-ping
+  finish iperf3 "$key" "$dir" '["CMD [\"iperf3\", \"-s\"]", "LABEL org.opencontainers.image.description=\"iperf3 and ping (Debian)\""]' "iperf3 and ping from Debian $DEBIAN_SUITE"
+}
+
+# Named images only (e.g. the benchmark's iperf3), else the ones the tutorial runs.
+if [ $# -gt 0 ]; then
+  for name in "$@"; do "build_$name"; done
+  exit 0
+fi
 
 build_busybox
 build_etcd

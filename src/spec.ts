@@ -208,10 +208,7 @@ export type WorkloadSpec = ClusterSpec['workloads'][number];
 const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_SPEC_PATH = resolve(here, '..', 'specs', 'tuto.yaml');
 
-/** Image used by a workload: the spec's, or the kind's default (the tutorial's names). */
-export function workloadImage(w: WorkloadSpec): string {
-  return w.image ?? (w.kind === 'mysql' ? 'mysql' : w.kind === 'nginx' ? 'nginx' : 'busybox');
-}
+export { workloadImage } from './host-images.js';
 
 export function hostNames(spec: ClusterSpec): string[] {
   return [spec.manager.name, ...spec.nodes.map((n) => n.name)];

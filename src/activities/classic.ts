@@ -3,7 +3,7 @@
 // overlay networks through that key-value store. Docker 23 removed the options.
 import type Docker from 'dockerode';
 import { permanent, transient } from '../providers/errors.js';
-import { classicModeProblem, clusterStoreOf, modeOf } from '../spec.js';
+import { classicModeProblem, modeOf } from '../spec.js';
 import type { ClusterSpec } from '../types.js';
 import { STORE_PORT, storeKeys, type StoreKind } from './cluster-store.js';
 import { activity, type ActivityDeps } from './context.js';
@@ -38,7 +38,7 @@ export const checkClassicMode = (deps: ActivityDeps) =>
   });
 
 /** A running engine of `host` can run the spec's mode (classic: Docker older than 23). */
-export async function ensureEngineSupportsMode(docker: Docker, spec: ClusterSpec, host: string): Promise<void> {
+export async function ensureEngineSupportsMode(docker: Docker, spec: Pick<ClusterSpec, 'mode' | 'clusterStore'>, host: string): Promise<void> {
   if (modeOf(spec) !== 'classic') return;
   const version = ((await docker.version()) as { Version: string }).Version;
   const problem = classicModeProblem(spec, { version }, `the engine of ${host}`);
@@ -50,14 +50,13 @@ export async function ensureEngineSupportsMode(docker: Docker, spec: ClusterSpec
  * it. Engines retry on their own (every 20 s), so a store that comes back is found by a
  * later attempt of the step; until then, a retryable failure that says so.
  */
-export async function waitRegistered(manager: Docker, spec: ClusterSpec, node: string, address: string, timeoutMs = 45_000): Promise<void> {
-  const kind = clusterStoreOf(spec) as StoreKind;
+export async function waitRegistered(manager: Docker, managerName: string, kind: StoreKind, node: string, address: string, timeoutMs = 45_000): Promise<void> {
   const key = registrationKey(address);
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
     try {
-      if ((await storeKeys(manager, spec.manager.name, kind, DISCOVERY_PREFIX)).includes(key)) return;
+      if ((await storeKeys(manager, managerName, kind, DISCOVERY_PREFIX)).includes(key)) return;
       last = `${key} is not in ${kind}`;
     } catch (err) {
       last = (err as Error).message;
@@ -67,7 +66,7 @@ export async function waitRegistered(manager: Docker, spec: ClusterSpec, node: s
   }
   throw transient(
     'ClusterStoreUnreachable',
-    `the engine of ${node} does not reach its cluster store (${kind} on ${spec.manager.name}, TCP ${STORE_PORT[kind]}): ${last}`,
-    `check that ${kind} runs on ${spec.manager.name} and that TCP ${STORE_PORT[kind]} is open to ${node}; the engine's log says more ("discovery")`,
+    `the engine of ${node} does not reach its cluster store (${kind} on ${managerName}, TCP ${STORE_PORT[kind]}): ${last}`,
+    `check that ${kind} runs on ${managerName} and that TCP ${STORE_PORT[kind]} is open to ${node}; the engine's log says more ("discovery")`,
   );
 }

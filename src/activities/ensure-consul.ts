@@ -19,7 +19,9 @@ export const ensureConsul = (deps: ActivityDeps) =>
       network: 'host',
       // -bind: gossip and RPC on the manager's address; -client: the HTTP API on every
       // interface, reachable only by group members (security group, TCP 8500).
-      cmd: ['agent', '-server', '-bootstrap-expect=1', '-data-dir=/consul/data', `-bind=${managerAddress}`, '-client=0.0.0.0', '-ui', `-node=${manager}`],
+      // raft_multiplier 1: the timing Consul recommends for production; its default (5,
+      // for slow dev machines) makes a fresh server wait ~7 s before electing itself.
+      cmd: ['agent', '-server', '-bootstrap-expect=1', '-data-dir=/consul/data', `-bind=${managerAddress}`, '-client=0.0.0.0', '-ui', `-node=${manager}`, '-hcl=performance { raft_multiplier = 1 }'],
     });
     // Ready means a leader accepts writes.
     const deadline = Date.now() + 30_000;

@@ -24,22 +24,47 @@ export const ensureSwarm = (deps: ActivityDeps) =>
     return { clusterId, managerNode: first };
   });
 
+/**
+ * What one node's join needs, not the whole spec and every address: the workflow runs
+ * one per node, so those would make the history grow with the square of the node count.
+ */
+export interface SwarmMemberInput {
+  cluster: string;
+  provider: ClusterSpec['provider'];
+  node: string;
+  /** the address of the host that runs Consul */
+  managerAddress: string;
+  /** the first node, which started the swarm */
+  swarmManager: string;
+  /** this node's address */
+  address: string;
+}
+
+/** The input of runs started before SwarmMemberInput. */
+type LegacySwarmMemberInput = { spec: ClusterSpec; node: string; addresses: Record<string, string> };
+
+export function swarmMemberInput(input: SwarmMemberInput | LegacySwarmMemberInput): SwarmMemberInput {
+  if (!('spec' in input)) return input;
+  const { spec, node, addresses } = input;
+  return { cluster: spec.cluster, provider: spec.provider, node, managerAddress: addresses[spec.manager.name], swarmManager: swarmManager(spec), address: addresses[node] };
+}
+
 /** The node is registered in Consul's catalog and is a member of the swarm `clusterId`. */
 export const ensureSwarmMember = (deps: ActivityDeps) =>
-  activity(async (input: { spec: ClusterSpec; node: string; addresses: Record<string, string> }) => {
-    const { spec, node, addresses } = input;
-    const provider = deps.provider(spec.provider);
-    await provider.ensureImage(spec.cluster, node, 'probe');
-    const docker = await engineOf(provider, spec.cluster, node);
-    const consul = `http://${addresses[spec.manager.name]}:${CONSUL_PORT}`;
-    await consulFromMember(docker, spec.cluster, 'PUT', `${consul}/v1/catalog/register`, JSON.stringify({ Node: node, Address: addresses[node], NodeMeta: { 'overlayctl-cluster': spec.cluster } }));
-    if (node === swarmManager(spec)) return { node, membership: 'manager' };
-    const manager = await engineOf(provider, spec.cluster, swarmManager(spec));
+  activity(async (input: SwarmMemberInput | LegacySwarmMemberInput) => {
+    const { cluster, node, managerAddress, swarmManager: first, address, ...ref } = swarmMemberInput(input);
+    const provider = deps.provider(ref.provider);
+    await provider.ensureImage(cluster, node, 'probe');
+    const docker = await engineOf(provider, cluster, node);
+    const consul = `http://${managerAddress}:${CONSUL_PORT}`;
+    await consulFromMember(docker, cluster, 'PUT', `${consul}/v1/catalog/register`, JSON.stringify({ Node: node, Address: address, NodeMeta: { 'overlayctl-cluster': cluster } }));
+    if (node === first) return { node, membership: 'manager' };
+    const manager = await engineOf(provider, cluster, first);
     if (await isMemberOf(manager, docker)) return { node, membership: 'member' };
-    const keys = consulKeys(spec.cluster);
-    const managerAddr = (await consulFromMember(docker, spec.cluster, 'GET', `${consul}/v1/kv/${keys.managerAddr}?raw`)).trim();
-    const token = (await consulFromMember(docker, spec.cluster, 'GET', `${consul}/v1/kv/${keys.workerToken}?raw`)).trim();
-    return { node, membership: await joinSwarm(manager, docker, { managerAddr, token, address: addresses[node] }) };
+    const keys = consulKeys(cluster);
+    const managerAddr = (await consulFromMember(docker, cluster, 'GET', `${consul}/v1/kv/${keys.managerAddr}?raw`)).trim();
+    const token = (await consulFromMember(docker, cluster, 'GET', `${consul}/v1/kv/${keys.workerToken}?raw`)).trim();
+    return { node, membership: await joinSwarm(manager, docker, { managerAddr, token, address }) };
   });
 
 export const leaveSwarm = (deps: ActivityDeps) =>

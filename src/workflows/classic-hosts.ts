@@ -5,6 +5,7 @@
 import type { ClusterSpec, HostAddress, ProviderConfig } from '../types.js';
 import type { activitiesOn } from './activity-proxies.js';
 import type { Progress } from './progress.js';
+import { imagesFor } from '../host-images.js';
 import { allSettled } from './settle.js';
 
 export interface ClassicHostsContext {
@@ -23,12 +24,16 @@ export function classicHostsAndStore(ctx: ClassicHostsContext): Promise<string> 
   const manager = spec.manager.name;
   const hostNames = [manager, ...spec.nodes.map((n) => n.name)];
 
+  const kind = spec.clusterStore === 'etcd' ? 'etcd' : 'consul';
+  // each host's activity gets its own few fields, never the whole spec (see HostInput)
   const hostItem = (host: string, store?: string) =>
     progress.run(
       'ensureHost',
       async () => {
-        const classic = store ? { clusterStore: store, managerAddress: addresses[manager] } : undefined;
-        const h = await acts.slow(`create host ${host}${store ? ` on ${store}` : ''}`).ensureHost({ spec, host, classic });
+        const classic = { store: kind, manager, node: store ? { clusterStore: store, managerAddress: addresses[manager] } : undefined } as const;
+        const h = await acts
+          .slow(`create host ${host}${store ? ` on ${store}` : ''}`)
+          .ensureHost({ ...ref, host, index: hostNames.indexOf(host), images: imagesFor(spec, host), classic });
         addresses[h.name] = h.address;
         return h;
       },

@@ -5,6 +5,7 @@
 import { ApplicationFailure, CancellationScope, log, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { OVERLAY_STEP, OVERLAY_VERIFIED } from '../search-attributes.js';
 import type { HostAddress, ProvisionInput, ProvisionResult } from '../types.js';
+import { imagesFor } from '../host-images.js';
 import { activitiesOn } from './activity-proxies.js';
 import { detailsMarkdown, Progress, progressQuery, rootMessage } from './progress.js';
 import { allSettled } from './settle.js';
@@ -19,9 +20,20 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
   const { spec } = input;
   // The Web UI shows the same state as the CLI: the step table as the run's current
   // details, the current step and the verification result as search attributes.
+  // The table is rendered once per burst of changes (a microtask later), not once per
+  // change: one workflow task may start or finish a thousand hosts, and rendering every
+  // row for each of them made that task take seconds. No commands: replay is unaffected.
+  let renderQueued = false;
   const progress = new Progress(spec, {
     stepStarted: (step) => upsertSearchAttributes([{ key: OVERLAY_STEP, value: step }]),
-    changed: (state) => setCurrentDetails(detailsMarkdown(state)),
+    changed: (state) => {
+      if (renderQueued) return;
+      renderQueued = true;
+      void Promise.resolve().then(() => {
+        renderQueued = false;
+        setCurrentDetails(detailsMarkdown(state));
+      });
+    },
   });
   setHandler(progressQuery, () => progress.snapshot());
   const acts = activitiesOn(input.hostTaskQueue);
@@ -31,6 +43,7 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
   const addresses: Record<string, string> = {};
   const undo: Undo[] = [{ name: 'delete cluster resources', run: () => acts.teardown(`remove what is left of ${spec.cluster} (bridge, state)`).deleteClusterResources(ref) }];
   const pushUndo = (name: string, run: () => Promise<unknown>) => undo.unshift({ name, run });
+
   // Classic mode (the tutorial's mechanism): nodes share networks through a cluster
   // store on the manager, so their engines start after it; swarm mode keeps its own
   // sequence, untouched (runs in flight replay against it).
@@ -71,12 +84,13 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
         'ensureHost',
         () => {
           pushUndo('delete hosts', () => allSettled(hostNames.map((host) => acts.teardown(`delete host ${host}`).deleteHost({ ...ref, host }))));
+          // each host's activity gets its own few fields, never the whole spec (see HostInput)
           return allSettled(
-            hostNames.map((host) =>
+            hostNames.map((host, index) =>
               progress.run(
                 'ensureHost',
                 async () => {
-                  const h = await acts.slow(`create host ${host}`).ensureHost({ spec, host });
+                  const h = await acts.slow(`create host ${host}`).ensureHost({ ...ref, host, index, images: imagesFor(spec, host) });
                   addresses[h.name] = h.address;
                   return h;
                 },
@@ -106,7 +120,19 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
           const swarm = await acts.quick(`start the swarm on ${firstNode}, join token to consul`).ensureSwarm({ spec, addresses });
           await allSettled(
             spec.nodes.map((n) =>
-              progress.run('ensureSwarm', () => acts.slow(`join ${n.name} to the cluster`).ensureSwarmMember({ spec, node: n.name, addresses }), (r) => r.membership, n.name),
+              progress.run(
+                'ensureSwarm',
+                () =>
+                  acts.slow(`join ${n.name} to the cluster`).ensureSwarmMember({
+                    ...ref,
+                    node: n.name,
+                    managerAddress: addresses[spec.manager.name],
+                    swarmManager: firstNode,
+                    address: addresses[n.name],
+                  }),
+                (r) => r.membership,
+                n.name,
+              ),
             ),
           );
           return swarm;

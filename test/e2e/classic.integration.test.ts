@@ -154,13 +154,15 @@ describe('classic mode on local hosts', () => {
     try {
       // (the first containers on a node learn the others' names from the store as they join:
       // seconds here, up to a minute on a loaded machine)
-      await until('chat resolves web', async () => ((await on(node3, 'docker exec chat nslookup web')).code === 0 ? true : undefined), 120_000);
+      const sqlCheck = `docker exec -e MYSQL_PWD='${pw}' sqlc mysql -h database -uroot -e 'select 1'`;
+      await until('chat reaches web', async () => ((await on(node3, 'docker exec chat timeout 10 wget -qO- http://web')).code === 0 ? true : undefined), 120_000);
+      await until('sqlc reaches database', async () => ((await on(node3, sqlCheck)).code === 0 ? true : undefined), 120_000);
       expect((await on(MANAGER, 'docker stop etcd')).code).toBe(0);
 
       const web = await on(node3, 'docker exec chat timeout 10 wget -qO- http://web');
       expect(web.stdout).toContain('<title>Welcome to nginx!</title>');
-      const sql = await on(node3, `docker exec -e MYSQL_PWD='${pw}' sqlc mysql -h database -uroot -e 'select 1'`);
-      expect(sql.stdout.trim().split('\n')).toEqual(['1', '1']);
+      const sql = await on(node3, sqlCheck);
+      expect(sql.stdout.trim().split('\n'), sql.stderr).toEqual(['1', '1']);
 
       const joining = await on(node3, 'docker run --rm --net private-net busybox true');
       expect(joining.code).not.toBe(0);

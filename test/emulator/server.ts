@@ -1,6 +1,6 @@
 // HTTP emulator of the part of the Exoscale API v2 a provisioning tool uses, for tests.
 // Contract: egoscale v3/generator/source.yaml (OpenAPI); facts and gaps:
-// shared/reference/exoscale-api.md. Request order: faults -> signature -> route.
+// shared/reference/exoscale-api.md. Request order: faults -> rate limit -> signature -> route.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +8,7 @@ import { Api, type Handler, type Quota } from './api.js';
 import { MemoryBackend, type InstanceBackend } from './backend.js';
 import { DEFAULT_INSTANCE_TYPES, DEFAULT_TEMPLATES, ZONES, instanceTypeCatalog, templateCatalog, type InstanceType, type Template } from './catalog.js';
 import { FaultControl } from './faults.js';
+import { TokenBucket, type RateLimitOptions } from './rate-limit.js';
 import * as inst from './instances.js';
 import { HttpProblem, notFound, problem } from './schemas.js';
 import * as sg from './security-groups.js';
@@ -18,6 +19,7 @@ import { verifyRequest, type Credential } from './verify-signature.js';
 export type { EmulatorState, OperationRecord, RequestLogEntry, SshKeyRecord } from './state.js';
 export type { FaultKind, FaultRule } from './faults.js';
 export type { Quota } from './api.js';
+export type { RateLimitOptions } from './rate-limit.js';
 export type { InstanceType, Template } from './catalog.js';
 
 export interface EmulatorOptions {
@@ -31,6 +33,11 @@ export interface EmulatorOptions {
   operationDelayMs?: number;
   /** per-resource limits; absent = unlimited */
   quota?: Quota;
+  /**
+   * a token bucket for all requests (after injected faults, before the signature): when
+   * empty, 429 + Retry-After (whole seconds); absent = unlimited
+   */
+  rateLimit?: RateLimitOptions;
   /** default: a new MemoryBackend() */
   backend?: InstanceBackend;
   /** replace the default catalogue */
@@ -48,6 +55,8 @@ export interface Emulator {
   zone: string;
   state: EmulatorState;
   faults: FaultControl;
+  /** requests let through and refused by `rateLimit` (both 0 without one) */
+  rateLimited(): { admitted: number; rejected: number };
   stop(): Promise<void>;
 }
 
@@ -133,6 +142,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const zone = opts.zone ?? 'ch-gva-2';
   const now = opts.now ?? Date.now;
   const faults = new FaultControl(opts.random);
+  const bucket = opts.rateLimit ? new TokenBucket(opts.rateLimit, now) : undefined;
   const held = new Set<{ socket: Socket; timer: NodeJS.Timeout }>();
   // Both need the URL, which needs the listening port: assigned right after listen().
   let theApi!: Api;
@@ -191,6 +201,12 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       if (theApi.stopped) return void req.socket.destroy();
     }
 
+    const retryAfter = bucket?.take();
+    if (retryAfter !== undefined) {
+      entry.throttled = true;
+      return send(res, 429, problem(429, 'too-many-requests', 'Too Many Requests', `rate limit of ${bucket!.opts.requestsPerSecond} requests/s exceeded; retry after ${retryAfter}s`).body, { 'retry-after': String(retryAfter) });
+    }
+
     try {
       const raw = await readBody(req);
       // 401 body: the real code/body is not in the sources (reference section 2). We answer
@@ -235,6 +251,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     zone,
     state: theApi.store,
     faults,
+    rateLimited: () => ({ admitted: bucket?.admitted ?? 0, rejected: bucket?.rejected ?? 0 }),
     async stop() {
       theApi.stopped = true;
       for (const h of held) {

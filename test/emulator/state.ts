@@ -34,6 +34,8 @@ export interface RequestLogEntry {
   /** 0 when no HTTP response was sent (fault 'reset' or 'timeout') */
   status: number;
   fault?: FaultKind;
+  /** answered 429 by the emulator's rate limit (not an injected fault) */
+  throttled?: true;
   /** API key that signed it, when the signature was valid */
   key?: string;
 }

@@ -21,7 +21,7 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 const problem = (status: number, title: string, detail: string) => json({ type: `#/http-problem-types/${title.toLowerCase().replace(/ /g, '-')}`, title, status, detail }, status);
 
-function fakeApi(routes: Record<string, Answer[]>, opts: { requestTimeoutMs?: number; operationTimeoutMs?: number; pollIntervalMs?: number } = {}) {
+function fakeApi(routes: Record<string, Answer[]>, opts: { requestTimeoutMs?: number; operationTimeoutMs?: number; pollIntervalMs?: number; rateLimitWaitMs?: number; random?: () => number } = {}) {
   const seen: Seen[] = [];
   const slept: number[] = [];
   const fake = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -146,6 +146,29 @@ describe('ExoscaleApi operations', () => {
     expect(slept).toEqual([10, 12, 14, 17]);
   });
 
+  it('polls security-group and ssh-key changes first after 250 ms, then on the usual schedule; instances on the usual one', async () => {
+    const group = fakeApi(
+      {
+        'POST /security-group': [op('pending')],
+        'GET /operation/op-1': [op('pending'), op('pending'), op('success')],
+        [`GET /security-group/${GROUP_ID}`]: [json({ id: GROUP_ID, name: 'g' })],
+      },
+      { pollIntervalMs: 1000 },
+    );
+    await group.api.createSecurityGroup({ name: 'g' });
+    expect(group.slept).toEqual([250, 1000, 1200]);
+    const instance = fakeApi(
+      {
+        'POST /instance': [op('pending', { reference: { id: INSTANCE_ID, command: 'create-instance' } })],
+        'GET /operation/op-1': [op('pending'), op('success', { reference: { id: INSTANCE_ID, command: 'create-instance' } })],
+        [`GET /instance/${INSTANCE_ID}`]: [json({ id: INSTANCE_ID, name: 'n', state: 'running' })],
+      },
+      { pollIntervalMs: 1000 },
+    );
+    await instance.api.createInstance({ name: 'n', 'instance-type': { id: INSTANCE_ID }, template: { id: INSTANCE_ID }, 'disk-size': 20 });
+    expect(instance.slept).toEqual([1000, 1200]);
+  });
+
   it('caps the poll interval at 10 s', async () => {
     const { api, slept } = fakeApi({ 'GET /operation/op-1': [...Array.from({ length: 30 }, () => op('pending')), op('success')] }, { pollIntervalMs: 1000 });
     await api.waitForOperation({ id: 'op-1', state: 'pending' }, { timeoutMs: 10 * 60_000 });
@@ -250,6 +273,35 @@ describe('ExoscaleApi errors', () => {
     expect((await failure(call(json({ error: 'slow down', retry_after: 2.5 }, 429)))).retryAfterMs).toBe(2500);
     expect(parseRetryAfter('Fri, 31 Dec 1999 23:59:59 GMT')).toBe(0);
     expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+
+  it('a 429 is sent again after Retry-After plus jitter (up to as much again), within the rate-limit budget', async () => {
+    const limited = (after: string) => json({ error: 'slow down' }, 429, { 'Retry-After': after });
+    const ok = json({ instances: [] });
+    let r = 0;
+    const draws = [0, 0.5, 0.999];
+    const f = fakeApi({ 'GET /instance': [limited('1'), limited('2'), ok] }, { random: () => draws[r++] });
+    expect(await f.api.listInstances()).toEqual([]);
+    expect(f.seen.map((s) => s.method + ' ' + s.url.pathname)).toEqual(Array(3).fill('GET /v2/instance'));
+    expect(f.slept).toEqual([1000, 3000]);
+    // each attempt is signed anew (fresh expiry), the same request otherwise
+    expect(new Set(f.seen.map((s) => s.url.href)).size).toBe(1);
+
+    // POST too: the API refused it before doing anything
+    const post = fakeApi({ 'POST /security-group': [limited('1'), op('success')], 'GET /operation/op-1': [op('success')], [`GET /security-group/${GROUP_ID}`]: [json({ id: GROUP_ID, name: 'g' })] });
+    expect((await post.api.createSecurityGroup({ name: 'g' })).id).toBe(GROUP_ID);
+    expect(post.seen.filter((s) => s.method === 'POST')).toHaveLength(2);
+  });
+
+  it('past the budget (or with rateLimitWaitMs 0) the RateLimited error goes to the caller', async () => {
+    const limited = json({ error: 'slow down' }, 429, { 'Retry-After': '10' });
+    const f = fakeApi({ 'GET /instance': [limited] }, { rateLimitWaitMs: 35_000, random: () => 0 });
+    const err = await failure(f.api.listInstances());
+    expect([err.type, err.retryAfterMs]).toEqual(['RateLimited', 10_000]);
+    expect(f.slept).toEqual([10_000, 10_000, 10_000]);
+    const none = fakeApi({ 'GET /instance': [limited] }, { rateLimitWaitMs: 0 });
+    expect((await failure(none.api.listInstances())).type).toBe('RateLimited');
+    expect([none.seen.length, none.slept]).toEqual([1, []]);
   });
 
   it('5xx is a retryable ServerError (503 honours Retry-After), 501 is not retryable', async () => {

@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { firewallRulesFor, MemoryBackend, type BackendContext, type EmulatedInstance } from '../emulator/backend.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
 import { verifyRequest } from '../emulator/verify-signature.js';
+import { ExoscaleApi } from '../../src/providers/exoscale/api/client.js';
+import { ExoscaleApiError } from '../../src/providers/exoscale/api/errors.js';
 
 const KEY = 'EXOtest0000000000000000000';
 const SECRET = 'test-secret-0123456789';
@@ -356,6 +358,51 @@ describe('faults', () => {
     expect((await call(e, 'GET', '/zone')).status).toBe(429);
     expect((await call(e, 'GET', '/zone')).status).toBe(200);
     expect(e.state.requests.map((r) => [r.status, r.fault])).toEqual([[429, 'rate-limit'], [429, 'rate-limit'], [200, undefined]]);
+  });
+
+  it('rateLimit: a token bucket (burst, then requestsPerSecond); empty -> 429 + Retry-After in whole seconds, counted, no token taken', async () => {
+    let clock = Date.now();
+    const e = await start({ rateLimit: { requestsPerSecond: 2, burst: 3 }, now: () => clock });
+    for (let n = 0; n < 3; n++) expect((await call(e, 'GET', '/zone')).status).toBe(200);
+    const refused = await call(e, 'GET', '/zone');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.json).toMatchObject({ status: 429, title: 'Too Many Requests' });
+    // the client reads it as a retryable RateLimited error that says how long to wait (not waiting itself here)
+    const api = new ExoscaleApi({ endpoint: e.url, key: KEY, secret: SECRET, rateLimitWaitMs: 0 });
+    const err = await api.listZones().catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(ExoscaleApiError);
+    expect(err).toMatchObject({ status: 429, type: 'RateLimited', retryable: true, retryAfterMs: 1000 });
+    clock += 500; // one token back
+    expect((await call(e, 'GET', '/zone')).status).toBe(200);
+    expect((await call(e, 'GET', '/zone')).status).toBe(429);
+    clock += 60_000; // refills to the burst, not beyond
+    for (let n = 0; n < 3; n++) expect((await call(e, 'GET', '/zone')).status).toBe(200);
+    expect((await call(e, 'GET', '/zone')).status).toBe(429);
+    expect(e.rateLimited()).toEqual({ admitted: 7, rejected: 4 });
+    expect(e.state.requests.filter((r) => r.throttled).map((r) => r.status)).toEqual([429, 429, 429, 429]);
+    expect(e.state.requests.filter((r) => r.throttled && r.fault)).toEqual([]);
+  });
+
+  it('rateLimit: Retry-After rounds the wait for a token up to whole seconds; unsigned requests count too', async () => {
+    let clock = Date.now();
+    const e = await start({ rateLimit: { requestsPerSecond: 0.25, burst: 1 }, now: () => clock });
+    expect((await fetch(`${e.url}/zone`)).status).toBe(401); // takes the only token
+    const r = await fetch(`${e.url}/zone`);
+    expect(r.status).toBe(429);
+    expect(r.headers.get('retry-after')).toBe('4');
+    clock += 1000;
+    expect((await fetch(`${e.url}/zone`)).headers.get('retry-after')).toBe('3');
+    clock += 3000;
+    expect((await call(e, 'GET', '/zone')).status).toBe(200);
+    expect(e.rateLimited()).toEqual({ admitted: 2, rejected: 2 });
+  });
+
+  it('without rateLimit nothing is throttled', async () => {
+    const e = await start();
+    await Promise.all(Array.from({ length: 50 }, () => call(e, 'GET', '/zone')));
+    expect(e.state.requests.every((r) => r.status === 200)).toBe(true);
+    expect(e.rateLimited()).toEqual({ admitted: 0, rejected: 0 });
   });
 
   it('server-error by method and RegExp; rate 0 never fires; clear()', async () => {

@@ -62,9 +62,11 @@ describe('provisionCluster in classic mode', () => {
     for (const node of NODES) {
       const call = fake.called('ensureHost', node)[0];
       expect(call.start).toBeGreaterThan(consulEnd);
-      expect(call.input.classic).toEqual({ clusterStore: 'consul://10.213.0.10:8500', managerAddress: '10.213.0.10' });
+      expect(call.input.classic).toEqual({ store: 'consul', manager: 'tuto-manager', node: { clusterStore: 'consul://10.213.0.10:8500', managerAddress: '10.213.0.10' } });
+      expect(call.input.spec).toBeUndefined(); // a host's own few fields, not the whole spec
     }
-    expect(fake.called('ensureHost', 'tuto-manager')[0].input.classic).toBeUndefined();
+    // the manager's engine is checked for classic mode too, and gets no store
+    expect(fake.called('ensureHost', 'tuto-manager')[0].input.classic).toEqual({ store: 'consul', manager: 'tuto-manager' });
 
     expect(progress.phase).toBe('ready');
     expect(stateOf(progress)).toEqual({
@@ -91,7 +93,7 @@ describe('provisionCluster in classic mode', () => {
     for (const node of NODES) {
       const call = fake.called('ensureHost', node)[0];
       expect(call.start).toBeGreaterThan(fake.called('ensureEtcd')[0].end!);
-      expect(call.input.classic).toMatchObject({ clusterStore: 'etcd://10.213.0.10:2379' });
+      expect(call.input.classic).toMatchObject({ store: 'etcd', node: { clusterStore: 'etcd://10.213.0.10:2379' } });
     }
   });
 

@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.js';
+import { hostInput } from '../../src/activities/ensure-host.js';
 import { cacheRoot } from '../../src/paths.js';
 import { temporalBin } from '../../src/toolchain.js';
 import type { HostAddress, VerifyReport } from '../../src/types.js';
@@ -167,8 +168,8 @@ export class FakeActivities {
       checkClassicMode: async () => ({ engine: 'Docker version 20.10.24+dfsg1, build 5d6db84' }),
       ensureFirewall: async () => ({ rules: 7 }),
       ensureSshKey: async () => ({ ...this.sshKey }),
-      ensureHost: async ({ spec, host }) => {
-        const index = [spec.manager.name, ...spec.nodes.map((n) => n.name)].indexOf(host);
+      ensureHost: async (input) => {
+        const { host, index } = hostInput(input);
         return { name: host, address: `10.213.0.${10 + index}` };
       },
       ensureConsul: async ({ managerAddress }) => ({ address: `${managerAddress}:8500`, container: 'created' as const }),

@@ -31,6 +31,26 @@ export interface ExoscaleProviderConfig {
 export const HOST_LABEL = 'overlayctl.host';
 export const ENGINE_READY_TIMEOUT_MS = 10 * 60_000;
 
+/** How long a template or instance type found in the catalogue is reused by this process. */
+export const CATALOGUE_TTL_MS = 5 * 60_000;
+
+// Catalogue lookups (template by name, instance type by name) shared by the provider
+// objects of one process: every host's activity needs the same two ids, and on a large
+// cluster two whole-catalogue GETs per host would spend the API's rate limit on answers
+// that do not change. Concurrent lookups share one request; a failed or empty one is not kept.
+const catalogue = new Map<string, { at: number; value: Promise<unknown> }>();
+
+function cachedLookup<T>(key: string, lookup: () => Promise<T>): Promise<T> {
+  const hit = catalogue.get(key);
+  if (hit && Date.now() - hit.at < CATALOGUE_TTL_MS) return hit.value as Promise<T>;
+  const value = lookup();
+  const entry = { at: Date.now(), value };
+  catalogue.set(key, entry);
+  const drop = () => catalogue.get(key) === entry && catalogue.delete(key);
+  value.then((v) => v === undefined && drop(), drop);
+  return value;
+}
+
 const groupName = (cluster: string) => `overlayctl-${cluster}`;
 const keyName = (cluster: string) => `overlayctl-${cluster}`;
 
@@ -43,6 +63,8 @@ export class ExoscaleProvider implements Provider {
   readonly name = 'exoscale';
   private readonly api: ExoscaleApi;
   private defaultUser?: string;
+  /** the account and endpoint, for the shared catalogue cache */
+  private readonly catalogueKey: string;
 
   constructor(
     private readonly config: ExoscaleProviderConfig,
@@ -54,7 +76,9 @@ export class ExoscaleProvider implements Provider {
     if (!key || !secret) {
       throw permanent('MissingCredentials', "EXOSCALE_API_KEY and EXOSCALE_API_SECRET are not set in the worker's environment", 'set both where the worker runs (never in the spec), then restart the worker');
     }
-    this.api = new ExoscaleApi({ endpoint: config.endpoint ?? ExoscaleApi.endpointForZone(config.zone), key, secret });
+    const endpoint = config.endpoint ?? ExoscaleApi.endpointForZone(config.zone);
+    this.api = new ExoscaleApi({ endpoint, key, secret });
+    this.catalogueKey = `${endpoint} ${key}`;
   }
 
   // -- security group ---------------------------------------------------------------
@@ -135,7 +159,8 @@ export class ExoscaleProvider implements Provider {
   }
 
   private async templateUser(): Promise<{ templateId: string; user: string }> {
-    const template = (await this.api.findTemplate(this.config.template, 'public')) ?? (await this.api.findTemplate(this.config.template, 'private'));
+    const name = this.config.template;
+    const template = await cachedLookup(`${this.catalogueKey} template ${name}`, async () => (await this.api.findTemplate(name, 'public')) ?? (await this.api.findTemplate(name, 'private')));
     if (!template?.id) throw permanent('TemplateNotFound', `template "${this.config.template}" does not exist in zone ${this.config.zone}`, 'check provider.template (e.g. "Linux Ubuntu 22.04 LTS 64-bit")');
     this.defaultUser = template['default-user'] ?? 'root';
     return { templateId: template.id, user: this.defaultUser };
@@ -154,7 +179,8 @@ export class ExoscaleProvider implements Provider {
     }
   }
 
-  async ensureHost(req: HostRequest): Promise<HostInfo> {
+  /** The API half of ensureHost: the host's instance exists (created if missing) and runs; no SSH. */
+  async ensureInstance(req: HostRequest): Promise<Instance> {
     const phase = req.onPhase ?? (() => undefined);
     const group = await this.findGroup(req.cluster);
     if (!group?.id) throw permanent('SecurityGroupMissing', `the security group of cluster "${req.cluster}" does not exist`, 'the firewall step must run before hosts are created');
@@ -162,7 +188,7 @@ export class ExoscaleProvider implements Provider {
     phase('instance');
     let instance = await this.findInstance(req.cluster, req.name);
     if (!instance) {
-      const type = await this.api.findInstanceType(this.config.instanceType);
+      const type = await cachedLookup(`${this.catalogueKey} instance-type ${this.config.instanceType}`, () => this.api.findInstanceType(this.config.instanceType));
       if (!type?.id) throw permanent('InstanceTypeNotFound', `instance type "${this.config.instanceType}" does not exist`, 'check provider.instanceType (e.g. standard.small)');
       instance = await this.api.createInstance({
         name: req.name,
@@ -177,7 +203,14 @@ export class ExoscaleProvider implements Provider {
       });
     }
     phase('running');
-    const running = await this.waitRunning(instance.id!, 5 * 60_000);
+    // the create (or the listing) already shows it running: no need to ask again
+    if (instance.state === 'running' && instance['public-ip']) return instance;
+    return this.waitRunning(instance.id!, 5 * 60_000);
+  }
+
+  async ensureHost(req: HostRequest): Promise<HostInfo> {
+    const phase = req.onPhase ?? (() => undefined);
+    const running = await this.ensureInstance(req);
     phase('engine');
     // cloud-init installs Docker after boot: wait until the engine answers over SSH
     const docker = connectEngine(await this.engine(req.cluster, req.name, running));
