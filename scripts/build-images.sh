@@ -8,6 +8,8 @@
 #   busybox busybox-static
 #   consul  Consul (MPL-2.0 build from scripts/setup.sh)
 #   probe   overlayctl's tiny HTTP client (tools/probe)
+#   etcd    etcd + etcdctl from Debian: the engines' cluster store in classic mode where
+#           dockerd has no Consul backend (Debian's docker.io is built without it)
 #   iperf3  iperf3 and ping, for the benchmark's data-plane case (only when named:
 #           `scripts/build-images.sh iperf3`)
 set -euo pipefail
@@ -186,6 +188,32 @@ build_probe() {
   finish probe "$key" "$dir" '["ENTRYPOINT [\"/usr/local/bin/probe\"]", "LABEL org.opencontainers.image.description=\"overlayctl probe: a static HTTP client\""]' "overlayctl probe (tools/probe)"
 }
 
+build_etcd() {
+  local version key dir pkg
+  version=$(apt-cache policy etcd-server 2>/dev/null | awk '/Candidate/ {print $2}')
+  if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+    apt-get update -qq
+    version=$(apt-cache policy etcd-server | awk '/Candidate/ {print $2}')
+  fi
+  key=$(recipe_key etcd "$version" "$DEBIAN_SUITE")
+  current etcd "$key" && return
+  log "building etcd ($version)"
+  dir="$WORK/etcd"
+  static_root "$dir"
+  mkdir -p "$dir/var/lib/etcd"
+  # Debian's binaries link libc only: take it from Debian's package too, not from this machine
+  for pkg in etcd-server etcd-client libc6; do
+    (cd "$WORK" && apt-get download -qq "$pkg" >/dev/null 2>&1) || (cd "$WORK" && apt-get download "$pkg")
+    dpkg-deb -x "$WORK"/"$pkg"_*.deb "$WORK/etcd-deb"
+  done
+  cp "$WORK/etcd-deb/usr/bin/etcd" "$WORK/etcd-deb/usr/bin/etcdctl" "$dir/usr/local/bin/"
+  mkdir -p "$dir/lib/x86_64-linux-gnu" "$dir/lib64"
+  cp -L "$WORK/etcd-deb/lib/x86_64-linux-gnu/libc.so.6" "$dir/lib/x86_64-linux-gnu/"
+  cp -L "$WORK/etcd-deb/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" "$dir/lib/x86_64-linux-gnu/"
+  ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$dir/lib64/ld-linux-x86-64.so.2"
+  finish etcd "$key" "$dir" '["ENTRYPOINT [\"/usr/local/bin/etcd\"]", "ENV PATH=/usr/local/bin ETCDCTL_API=2", "LABEL org.opencontainers.image.description=\"etcd (Debian etcd-server, v2 API enabled by its command)\""]' "etcd $version from Debian"
+}
+
 build_iperf3() {
   local key dir
   key=$(recipe_key iperf3 "$DEBIAN_SUITE")
@@ -203,6 +231,7 @@ if [ $# -gt 0 ]; then
 fi
 
 build_busybox
+build_etcd
 build_consul
 build_probe
 # The two debootstraps download and unpack in parallel.

@@ -6,6 +6,7 @@ import { registerCodecServer } from './cli/commands/codec-server.js';
 import { registerDev } from './cli/commands/dev.js';
 import { registerDown } from './cli/commands/down.js';
 import { registerEnv } from './cli/commands/env.js';
+import { registerKv } from './cli/commands/kv.js';
 import { registerSecret } from './cli/commands/secret.js';
 import { registerStatus } from './cli/commands/status.js';
 import { registerUp } from './cli/commands/up.js';
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   registerVerify(program, context);
   registerEnv(program, context);
   registerSecret(program, context);
+  registerKv(program, context);
   registerDev(program, context);
   registerSchedule(program, context);
   registerReports(program, context);

@@ -14,6 +14,7 @@ export function workloadImage(w: Pick<Workload, 'image' | 'kind'>): string {
 export function imagesFor(spec: ClusterSpec, host: string): string[] {
   const images = new Set<string>();
   if (host === spec.manager.name) images.add('consul');
+  if (host === spec.manager.name && spec.mode === 'classic' && spec.clusterStore === 'etcd') images.add('etcd'); // classic mode's cluster store
   if (spec.nodes.some((n) => n.name === host)) images.add('probe'); // catalog registration and the swarm join
   for (const w of spec.workloads) if (w.host === host) images.add(workloadImage(w));
   if (host === spec.verify.from) {

@@ -93,10 +93,28 @@ const workload = z
 export const clusterSpecSchema = z
   .strictObject({
     cluster: label(20),
+    /**
+     * How the engines share the overlay network.
+     * - swarm (default): node 1 starts a swarm, the other nodes join it (tokens via Consul);
+     *   works on every Docker version.
+     * - classic: the tutorial's exact mechanism, no swarm: every node's engine starts with
+     *   --cluster-store=consul://MANAGER:8500 --cluster-advertise=eth0:2376 and the
+     *   network's state lives in Consul. Docker 23 removed these options: classic mode
+     *   needs engines older than 23 (checked before anything is created, see
+     *   classicModeProblem), and unencrypted networks (swarm distributes the keys).
+     */
+    mode: z.enum(['swarm', 'classic']).default('swarm'),
+    /**
+     * Classic mode only: the key-value store the engines share networks through.
+     * consul (default, the tutorial's): Consul on the manager. etcd: etcd on the manager
+     * (v2 API), for engines built without libkv's Consul backend, such as Debian's
+     * docker.io; Consul still runs on the manager (catalog, as in swarm mode).
+     */
+    clusterStore: z.enum(['consul', 'etcd']).optional(),
     provider: provider.default({ type: 'local', subnet: '10.213.0.0/24' }),
     /** the host that runs Consul, the cluster's key-value store; not part of the swarm */
     manager: host,
-    /** Docker hosts; the first one is the swarm manager */
+    /** Docker hosts; the first one is the swarm manager (classic mode: the one that creates the network) */
     nodes: z.array(host).min(1, 'needs at least one node').max(64, 'at most 64 nodes'),
     network: z.strictObject({
       name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'is not a valid Docker network name'),
@@ -117,6 +135,16 @@ export const clusterSpecSchema = z
       }
       seen.add(name);
     });
+    if (spec.clusterStore !== undefined && spec.mode !== 'classic') {
+      ctx.addIssue({ code: 'custom', path: ['clusterStore'], message: 'applies to mode: classic only (swarm keeps its own state); remove it, or set mode: classic' });
+    }
+    if (spec.mode === 'classic' && spec.network.encrypted) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'encrypted'],
+        message: 'an encrypted overlay needs swarm mode (the swarm distributes its keys); use mode: swarm, or set network.encrypted: false',
+      });
+    }
     const workloadNames = new Set<string>();
     const published = new Set<string>();
     spec.workloads.forEach((w, i) => {
@@ -169,7 +197,12 @@ export const clusterSpecSchema = z
     }
   });
 
-export type ClusterSpec = z.infer<typeof clusterSpecSchema>;
+type ParsedSpec = z.infer<typeof clusterSpecSchema>;
+/**
+ * A spec as workflows and activities receive it. `mode` is optional here: runs started
+ * before modes existed carry specs without it, and those are swarm (see modeOf).
+ */
+export type ClusterSpec = Omit<ParsedSpec, 'mode'> & { mode?: ParsedSpec['mode'] };
 export type WorkloadSpec = ClusterSpec['workloads'][number];
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -183,6 +216,58 @@ export function hostNames(spec: ClusterSpec): string[] {
 
 export function swarmManager(spec: ClusterSpec): string {
   return spec.nodes[0].name;
+}
+
+/** The mode of a spec; specs recorded before modes existed have none and are swarm. */
+export function modeOf(spec: Pick<ClusterSpec, 'mode'>): 'swarm' | 'classic' {
+  return spec.mode ?? 'swarm';
+}
+
+/** The store classic mode's engines share (undefined in swarm mode). */
+export function clusterStoreOf(spec: Pick<ClusterSpec, 'mode' | 'clusterStore'>): 'consul' | 'etcd' | undefined {
+  return modeOf(spec) === 'classic' ? (spec.clusterStore ?? 'consul') : undefined;
+}
+
+/** The last Docker major version that still has --cluster-store / --cluster-advertise. */
+export const LAST_CLASSIC_ENGINE_MAJOR = 22;
+
+/** What is known of an engine before it runs classic mode. */
+export interface EngineFacts {
+  /** e.g. "Docker version 20.10.24+dfsg1, build 5d6db84" or "20.10.24" */
+  version: string;
+  /** the cluster-store backends compiled in, when known (e.g. ["etcd", "zookeeper"]) */
+  clusterStores?: string[];
+}
+
+/** "20.10.24" from "Docker version 20.10.24+dfsg1, build 5d6db84" (or a bare version). */
+export function parseEngineVersion(text: string): { version: string; major: number } | undefined {
+  const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  return m ? { version: m[0], major: Number(m[1]) } : undefined;
+}
+
+/**
+ * Why the spec's mode cannot run on this engine (undefined: it can). Classic mode needs
+ * --cluster-store, which Docker 23 removed, and a build with the chosen store's backend.
+ * An unknown version is let through: the engine's own start then says what it lacks.
+ */
+export function classicModeProblem(spec: Pick<ClusterSpec, 'mode' | 'clusterStore'>, engine: EngineFacts, where: string): string | undefined {
+  const store = clusterStoreOf(spec);
+  if (!store) return undefined;
+  const parsed = parseEngineVersion(engine.version);
+  if (parsed && parsed.major > LAST_CLASSIC_ENGINE_MAJOR) {
+    return (
+      `mode: classic needs a Docker engine older than 23 (--cluster-store was removed in 23.0), but ${where} has Docker ${parsed.version}; ` +
+      'use mode: swarm, or pin an engine older than 23 (e.g. Debian 12\'s docker.io 20.10; on exoscale a template that ships it, such as "Linux Debian 12 (Bookworm) 64-bit")'
+    );
+  }
+  if (engine.clusterStores && !engine.clusterStores.includes(store)) {
+    const other = engine.clusterStores.includes('etcd') && store !== 'etcd' ? 'clusterStore: etcd, or ' : '';
+    return (
+      `mode: classic with clusterStore: ${store} needs a dockerd built with that store's backend, but ${where}${parsed ? ` (Docker ${parsed.version})` : ''} has only: ${engine.clusterStores.join(', ') || 'none'} ` +
+      `(Debian's docker.io is built without Consul's); use ${other}mode: swarm, or an upstream Docker build older than 23`
+    );
+  }
+  return undefined;
 }
 
 function formatPath(path: PropertyKey[]): string {

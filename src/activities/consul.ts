@@ -14,6 +14,16 @@ export async function consulPut(manager: Docker, key: string, value: string): Pr
   if (out.code !== 0) throw transient('ConsulWriteFailed', `writing ${key} to Consul failed: ${(out.stderr || out.stdout).trim()}`);
 }
 
+/**
+ * Every key under `prefix` ("" for all), read inside the consul container on the
+ * manager. Keys only: values (join tokens among them) never leave Consul.
+ */
+export async function consulKeysUnder(manager: Docker, managerName: string, prefix: string): Promise<string[]> {
+  const out = await execIn(manager, CONSUL_CONTAINER, ['consul', 'kv', 'get', '-keys', '-separator=', prefix]);
+  if (out.code !== 0) throw transient('ConsulReadFailed', `reading the keys under "${prefix}" from Consul on ${managerName} failed: ${(out.stderr || out.stdout).trim()}`);
+  return out.stdout.split('\n').filter(Boolean).sort();
+}
+
 /** An HTTP call to Consul made from a member host (its own network namespace). */
 export async function consulFromMember(member: Docker, cluster: string, method: 'GET' | 'PUT', url: string, body?: string): Promise<string> {
   const out = await runOnce(member, {

@@ -1,6 +1,8 @@
 // The activity set, built from injected dependencies (createActivities(deps)) so the
 // worker wires the real providers and tests can pass their own.
 import type { ActivityDeps } from './context.js';
+import { checkClassicMode } from './classic.js';
+import { ensureEtcd, removeEtcd } from './cluster-store.js';
 import { ensureConsul, removeConsul } from './ensure-consul.js';
 import { deleteFirewall, ensureFirewall } from './ensure-firewall.js';
 import { deleteHost, ensureHost, listHosts } from './ensure-host.js';
@@ -17,10 +19,12 @@ export type { ActivityDeps };
 
 export function createActivities(deps: ActivityDeps) {
   return {
+    checkClassicMode: checkClassicMode(deps),
     ensureFirewall: ensureFirewall(deps),
     ensureSshKey: ensureSshKey(deps),
     ensureHost: ensureHost(deps),
     ensureConsul: ensureConsul(deps),
+    ensureEtcd: ensureEtcd(deps),
     ensureSwarm: ensureSwarm(deps),
     ensureSwarmMember: ensureSwarmMember(deps),
     ensureOverlayNetwork: ensureOverlayNetwork(deps),
@@ -31,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     removeWorkload: removeWorkload(deps),
     removeOverlayNetwork: removeOverlayNetwork(deps),
     leaveSwarm: leaveSwarm(deps),
+    removeEtcd: removeEtcd(deps),
     removeConsul: removeConsul(deps),
     listHosts: listHosts(deps),
     deleteHost: deleteHost(deps),

@@ -1,6 +1,9 @@
 import { clusterRules } from '../firewall.js';
 import { readSecret } from '../secrets.js';
-import { swarmManager } from '../spec.js';
+import { findNetwork } from '../docker/networks.js';
+import { clusterStoreOf, swarmManager } from '../spec.js';
+import { DISCOVERY_PREFIX, registrationKey } from './classic.js';
+import { storeKeys } from './cluster-store.js';
 import type { Check, ClusterSpec, VerifyReport } from '../types.js';
 import { check, httpGet, member, NGINX_WELCOME, tcpReachable } from './checks.js';
 import { CONSUL_PORT, consulFromMember } from './consul.js';
@@ -8,7 +11,8 @@ import { activity, engineOf, type ActivityDeps } from './context.js';
 
 /**
  * A report, not an exception: names resolve, TCP, HTTP and SQL work across hosts over
- * the overlay, the swarm and Consul's catalog hold every node, and from outside the
+ * the overlay, the swarm (classic mode: the store, and the network is global
+ * everywhere) and Consul's catalog hold every node, and from outside the
  * group nothing answers but the exposed ports (once `exposed`).
  */
 export const verifyConnectivity = (deps: ActivityDeps) =>
@@ -36,13 +40,31 @@ export const verifyConnectivity = (deps: ActivityDeps) =>
       }
     }
 
-    pending.push(
-      check('swarm: every node is ready', async () => {
-        const nodes = (await (await engineOf(provider, spec.cluster, swarmManager(spec))).listNodes()) as { Description: { Hostname: string }; Status: { State: string } }[];
-        const ready = nodes.filter((n) => n.Status.State === 'ready').map((n) => n.Description.Hostname).sort();
-        return { ok: ready.length === spec.nodes.length, detail: `${ready.length}/${spec.nodes.length} ready: ${ready.join(', ')}` };
-      }),
-    );
+    const store = clusterStoreOf(spec);
+    if (store) {
+      pending.push(
+        check(`cluster store: every node's engine is registered in ${store}`, async () => {
+          const keys = await storeKeys(await engineOf(provider, spec.cluster, spec.manager.name), spec.manager.name, store, DISCOVERY_PREFIX);
+          const missing = spec.nodes.filter((n) => !keys.includes(registrationKey(addresses[n.name]))).map((n) => n.name);
+          return { ok: missing.length === 0, detail: missing.length ? `not registered: ${missing.join(', ')}` : `${spec.nodes.length} engines registered` };
+        }),
+      );
+      pending.push(
+        check(`network: ${spec.network.name} is global on every node`, async () => {
+          const scopes = await Promise.all(spec.nodes.map(async (n) => [n.name, (await findNetwork(await engineOf(provider, spec.cluster, n.name), spec.network.name))?.Scope ?? 'missing'] as const));
+          const wrong = scopes.filter(([, scope]) => scope !== 'global');
+          return { ok: wrong.length === 0, detail: wrong.length ? wrong.map(([n, s]) => `${n}: ${s}`).join(', ') : `global on ${scopes.map(([n]) => n).join(', ')}` };
+        }),
+      );
+    } else {
+      pending.push(
+        check('swarm: every node is ready', async () => {
+          const nodes = (await (await engineOf(provider, spec.cluster, swarmManager(spec))).listNodes()) as { Description: { Hostname: string }; Status: { State: string } }[];
+          const ready = nodes.filter((n) => n.Status.State === 'ready').map((n) => n.Description.Hostname).sort();
+          return { ok: ready.length === spec.nodes.length, detail: `${ready.length}/${spec.nodes.length} ready: ${ready.join(', ')}` };
+        }),
+      );
+    }
     pending.push(
       check(`consul: the catalog lists every host (read from ${from})`, async () => {
         const body = await consulFromMember(docker, spec.cluster, 'GET', `http://${addresses[spec.manager.name]}:${CONSUL_PORT}/v1/catalog/nodes`);

@@ -1,5 +1,7 @@
 // The cluster's overlay network: created once on the swarm manager, attachable so
 // that plain containers on every node can join it (the tutorial's `docker run --net`).
+// Classic mode: created once on node 1 with scope global (in the engines' shared
+// store), where "attachable" does not apply: every container may join.
 import type Docker from 'dockerode';
 import { CLUSTER_LABEL } from '../names.js';
 import { permanent } from '../providers/errors.js';
@@ -9,6 +11,8 @@ export interface OverlayWant {
   subnet: string;
   encrypted: boolean;
   cluster: string;
+  /** swarm-scoped networks only */
+  attachable: boolean;
 }
 
 export async function findNetwork(docker: Docker, name: string): Promise<Docker.NetworkInspectInfo | undefined> {
@@ -32,7 +36,7 @@ export async function ensureOverlayNetwork(docker: Docker, want: OverlayWant): P
   const network = await docker.createNetwork({
     Name: want.name,
     Driver: 'overlay',
-    Attachable: true,
+    Attachable: want.attachable,
     CheckDuplicate: true,
     Labels: { [CLUSTER_LABEL]: want.cluster },
     Options: want.encrypted ? { encrypted: 'true' } : {},

@@ -2,12 +2,23 @@
 // kind providers); a provider never decides order (the workflow does) and knows
 // nothing of Temporal. Every call is idempotent: look up by name or label first.
 import type { FirewallRule } from '../firewall.js';
+import type { EngineFacts } from '../spec.js';
+
+/** Options of a host's Docker engine beyond the defaults. */
+export interface EngineOptions {
+  /** classic mode: the key-value store the engines share networks through (consul://ADDR:8500) */
+  clusterStore?: string;
+  /** classic mode: what the engine advertises in the store (eth0:2376) */
+  clusterAdvertise?: string;
+}
 
 export interface HostRequest {
   cluster: string;
   name: string;
   /** position of the host in the spec (manager first), for deterministic addressing */
   index: number;
+  /** engine options; a host that runs with other options is refused (its mode cannot change in place) */
+  engine?: EngineOptions;
   /** told each phase as it starts (the activity layer turns it into heartbeat details) */
   onPhase?: (phase: string) => void;
 }
@@ -48,6 +59,11 @@ export interface Provider {
   /** Ensure the key the controller uses to reach hosts is registered (skipped where hosts need none). */
   ensureSshKey(cluster: string): Promise<{ skipped: boolean; reason?: string; fingerprint?: string }>;
   deleteSshKey(cluster: string): Promise<void>;
+  /**
+   * The Docker engine hosts will run, when it is known before any host exists (local:
+   * this machine's dockerd); undefined when only a running host can tell (cloud images).
+   */
+  plannedEngine(): Promise<EngineFacts | undefined>;
   /** Ensure the host exists, runs, and its Docker engine answers. */
   ensureHost(req: HostRequest): Promise<HostInfo>;
   deleteHost(cluster: string, name: string): Promise<void>;

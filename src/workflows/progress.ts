@@ -34,7 +34,8 @@ export class Progress {
     const hosts = [spec.manager.name, ...spec.nodes.map((n) => n.name)];
     const children: Record<string, string[]> = {
       ensureHost: hosts,
-      ensureSwarm: spec.nodes.map((n) => n.name),
+      // classic mode forms no swarm: the step is skipped as a whole, it has no items
+      ...(spec.mode === 'classic' ? {} : { ensureSwarm: spec.nodes.map((n) => n.name) }),
       ensureWorkload: spec.workloads.map((w) => w.name),
       exposeWorkload: spec.workloads.filter((w) => w.expose !== undefined).map((w) => w.name),
     };

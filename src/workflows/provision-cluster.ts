@@ -9,6 +9,7 @@ import { imagesFor } from '../host-images.js';
 import { activitiesOn } from './activity-proxies.js';
 import { detailsMarkdown, Progress, progressQuery, rootMessage } from './progress.js';
 import { allSettled } from './settle.js';
+import { classicHostsAndStore } from './classic-hosts.js';
 
 interface Undo {
   name: string;
@@ -43,12 +44,20 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
   const undo: Undo[] = [{ name: 'delete cluster resources', run: () => acts.teardown(`remove what is left of ${spec.cluster} (bridge, state)`).deleteClusterResources(ref) }];
   const pushUndo = (name: string, run: () => Promise<unknown>) => undo.unshift({ name, run });
 
+  // Classic mode (the tutorial's mechanism): nodes share networks through a cluster
+  // store on the manager, so their engines start after it; swarm mode keeps its own
+  // sequence, untouched (runs in flight replay against it).
+  const classic = spec.mode === 'classic';
+
   // A cluster that already has hosts is being re-checked, not built: a failure then
   // leaves it as it was (its owner runs `overlayctl down`), it never tears it down.
   const existing = await acts.quick(`look for existing hosts of ${spec.cluster}`).listHosts(ref);
   const keep = input.keepOnFailure || existing.length > 0;
 
   try {
+    // Refused before anything is created: Docker 23 removed classic mode.
+    if (classic) await acts.quick('check that the engines support classic mode').checkClassicMode({ spec });
+
     await progress.run(
       'ensureFirewall',
       () => {
@@ -68,65 +77,69 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
     );
     if (key.skipped) progress.skip('ensureSshKey', key.reason);
 
-    await progress.run(
-      'ensureHost',
-      () => {
-        pushUndo('delete hosts', () => allSettled(hostNames.map((host) => acts.teardown(`delete host ${host}`).deleteHost({ ...ref, host }))));
-        // each host's activity gets its own few fields, never the whole spec (see HostInput)
-        return allSettled(
-          hostNames.map((host, index) =>
-            progress.run(
-              'ensureHost',
-              async () => {
-                const h = await acts.slow(`create host ${host}`).ensureHost({ ...ref, host, index, images: imagesFor(spec, host) });
-                addresses[h.name] = h.address;
-                return h;
-              },
-              (h) => h.address,
-              host,
+    if (classic) {
+      await classicHostsAndStore({ spec, ref, acts, progress, addresses, pushUndo });
+    } else {
+      await progress.run(
+        'ensureHost',
+        () => {
+          pushUndo('delete hosts', () => allSettled(hostNames.map((host) => acts.teardown(`delete host ${host}`).deleteHost({ ...ref, host }))));
+          // each host's activity gets its own few fields, never the whole spec (see HostInput)
+          return allSettled(
+            hostNames.map((host, index) =>
+              progress.run(
+                'ensureHost',
+                async () => {
+                  const h = await acts.slow(`create host ${host}`).ensureHost({ ...ref, host, index, images: imagesFor(spec, host) });
+                  addresses[h.name] = h.address;
+                  return h;
+                },
+                (h) => h.address,
+                host,
+              ),
             ),
-          ),
-        );
-      },
-      (hosts) => `${hosts.length} hosts`,
-    );
-    progress.state.hosts = hostNames.map((name): HostAddress => ({ name, address: addresses[name] }));
+          );
+        },
+        (hosts) => `${hosts.length} hosts`,
+      );
+      progress.state.hosts = hostNames.map((name): HostAddress => ({ name, address: addresses[name] }));
 
-    await progress.run(
-      'ensureConsul',
-      () => {
-        pushUndo('remove consul', () => acts.teardown(`remove consul from ${spec.manager.name}`).removeConsul({ ...ref, manager: spec.manager.name }));
-        return acts.slow(`start consul on ${spec.manager.name}`).ensureConsul({ spec, managerAddress: addresses[spec.manager.name] });
-      },
-      (r) => `${spec.manager.name} ${r.address}`,
-    );
+      await progress.run(
+        'ensureConsul',
+        () => {
+          pushUndo('remove consul', () => acts.teardown(`remove consul from ${spec.manager.name}`).removeConsul({ ...ref, manager: spec.manager.name }));
+          return acts.slow(`start consul on ${spec.manager.name}`).ensureConsul({ spec, managerAddress: addresses[spec.manager.name] });
+        },
+        (r) => `${spec.manager.name} ${r.address}`,
+      );
 
-    await progress.run(
-      'ensureSwarm',
-      async () => {
-        pushUndo('leave swarm', () => allSettled(spec.nodes.map((n) => acts.teardown(`${n.name} leaves the swarm`).leaveSwarm({ ...ref, node: n.name }))));
-        const swarm = await acts.quick(`start the swarm on ${firstNode}, join token to consul`).ensureSwarm({ spec, addresses });
-        await allSettled(
-          spec.nodes.map((n) =>
-            progress.run(
-              'ensureSwarm',
-              () =>
-                acts.slow(`join ${n.name} to the cluster`).ensureSwarmMember({
-                  ...ref,
-                  node: n.name,
-                  managerAddress: addresses[spec.manager.name],
-                  swarmManager: firstNode,
-                  address: addresses[n.name],
-                }),
-              (r) => r.membership,
-              n.name,
+      await progress.run(
+        'ensureSwarm',
+        async () => {
+          pushUndo('leave swarm', () => allSettled(spec.nodes.map((n) => acts.teardown(`${n.name} leaves the swarm`).leaveSwarm({ ...ref, node: n.name }))));
+          const swarm = await acts.quick(`start the swarm on ${firstNode}, join token to consul`).ensureSwarm({ spec, addresses });
+          await allSettled(
+            spec.nodes.map((n) =>
+              progress.run(
+                'ensureSwarm',
+                () =>
+                  acts.slow(`join ${n.name} to the cluster`).ensureSwarmMember({
+                    ...ref,
+                    node: n.name,
+                    managerAddress: addresses[spec.manager.name],
+                    swarmManager: firstNode,
+                    address: addresses[n.name],
+                  }),
+                (r) => r.membership,
+                n.name,
+              ),
             ),
-          ),
-        );
-        return swarm;
-      },
-      (s) => `manager ${s.managerNode}, ${spec.nodes.length} nodes`,
-    );
+          );
+          return swarm;
+        },
+        (s) => `manager ${s.managerNode}, ${spec.nodes.length} nodes`,
+      );
+    }
 
     await progress.run(
       'ensureOverlayNetwork',

@@ -26,11 +26,29 @@ async function settle(handle: WorkflowHandle): Promise<void> {
   await handle.result().catch(() => undefined);
 }
 
+const classic = { ...spec, mode: 'classic' as const, clusterStore: 'etcd' as const };
+
 const scenarios: Record<string, { fake: () => FakeActivities; run: (ctx: RunContext) => Promise<WorkflowHandle> }> = {
   'provision-complete': {
     fake: () => new FakeActivities(),
     run: async (ctx) => {
       const h = await provision(ctx);
+      await settle(h);
+      return h;
+    },
+  },
+  'provision-classic-complete': {
+    fake: () => new FakeActivities(),
+    run: async (ctx) => {
+      const h = await provision(ctx, { spec: classic });
+      await settle(h);
+      return h;
+    },
+  },
+  'provision-classic-failed-compensated': {
+    fake: () => new FakeActivities().fail('ensureOverlayNetwork'),
+    run: async (ctx) => {
+      const h = await provision(ctx, { spec: classic });
       await settle(h);
       return h;
     },
@@ -118,9 +136,15 @@ const scenarios: Record<string, { fake: () => FakeActivities; run: (ctx: RunCont
   },
 };
 
+// Names on the command line record only those (npm run replay:record -- provision-classic-complete):
+// the others stay as recorded by the code they guard.
+const only = process.argv.slice(2);
+const unknown = only.filter((n) => !(n in scenarios));
+if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${Object.keys(scenarios).join(', ')}`);
 const harness = await WorkflowHarness.create();
 try {
   for (const [name, scenario] of Object.entries(scenarios)) {
+    if (only.length && !only.includes(name)) continue;
     const history = await harness.run(scenario.fake(), async (ctx) => (await scenario.run(ctx)).fetchHistory());
     // proto3 JSON, as `temporal workflow show -o json` writes it
     writeFileSync(join(DIR, `${name}.json`), `${historyToJSON(history)}\n`);

@@ -1,5 +1,5 @@
 // Replay safety: recorded histories of complete, failed, kept, cancelled, teardown and
-// verify runs replayed against the current workflow code. A change that would break
+// verify runs (and of classic-mode runs) replayed against the current workflow code. A change that would break
 // determinism for runs in flight fails here. Refresh with `npm run replay:record` only
 // when the change is intended (and use patched() where in-flight runs matter).
 import { readFileSync, readdirSync } from 'node:fs';
@@ -16,6 +16,8 @@ describe('replay of recorded histories', () => {
   it('has the recorded kinds of run', () => {
     expect(files).toEqual([
       'provision-cancelled.json',
+      'provision-classic-complete.json',
+      'provision-classic-failed-compensated.json',
       'provision-complete.json',
       'provision-failed-compensated.json',
       'provision-failed-kept.json',

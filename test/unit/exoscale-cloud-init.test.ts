@@ -33,6 +33,23 @@ describe('cloud-init user-data', () => {
     }
   });
 
+  it("classic mode: the engine's daemon.json holds the cluster store, written before Docker is installed, and stays valid", () => {
+    const classic = cloudInit({ defaultUser: 'debian', cluster: 'tuto', host: 'tuto-node1', engine: { clusterStore: 'consul://198.51.100.7:8500', clusterAdvertise: 'eth0:2376' } });
+    expect(classic).toContain('write_files:\n  - path: /etc/docker/daemon.json\n');
+    expect(classic).toContain(`    content: ${JSON.stringify(JSON.stringify({ 'cluster-store': 'consul://198.51.100.7:8500', 'cluster-advertise': 'eth0:2376' }))}`);
+    expect(classic.indexOf('write_files:')).toBeLessThan(classic.indexOf('packages:'));
+    expect(text).not.toContain('daemon.json');
+    const dir = mkdtempSync(join(tmpdir(), 'overlayctl-cloud-init-'));
+    try {
+      const file = join(dir, 'user-data');
+      writeFileSync(file, classic);
+      const out = spawnSync('cloud-init', ['schema', '--config-file', file], { encoding: 'utf8' });
+      expect(out.stderr + out.stdout).toContain('Valid cloud-config');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('is sent base64-encoded and stays under the API limit', () => {
     expect(Buffer.from(encodeUserData(text), 'base64').toString('utf8')).toBe(text);
     expect(() => encodeUserData('x'.repeat(30_000))).toThrow(/at most 32768/);

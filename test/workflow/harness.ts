@@ -23,6 +23,7 @@ export const TEARDOWN_ACTIVITIES: ActivityName[] = [
   'removeWorkload',
   'removeOverlayNetwork',
   'leaveSwarm',
+  'removeEtcd',
   'removeConsul',
   'deleteHost',
   'deleteSshKey',
@@ -164,6 +165,7 @@ export class FakeActivities {
   /** The activity object a Worker is given: the same names createActivities returns. */
   get activities(): Activities {
     const impl: Activities = {
+      checkClassicMode: async () => ({ engine: 'Docker version 20.10.24+dfsg1, build 5d6db84' }),
       ensureFirewall: async () => ({ rules: 7 }),
       ensureSshKey: async () => ({ ...this.sshKey }),
       ensureHost: async (input) => {
@@ -171,6 +173,7 @@ export class FakeActivities {
         return { name: host, address: `10.213.0.${10 + index}` };
       },
       ensureConsul: async ({ managerAddress }) => ({ address: `${managerAddress}:8500`, container: 'created' as const }),
+      ensureEtcd: async ({ managerAddress }) => ({ address: `${managerAddress}:2379`, container: 'created' as const }),
       ensureSwarm: async () => ({ clusterId: 'c1', managerNode: 'tuto-node1' }),
       ensureSwarmMember: async ({ node }) => ({ node, membership: 'joined' }),
       ensureOverlayNetwork: async ({ spec }) => ({ id: 'net1', created: true, subnet: spec.network.subnet }),
@@ -188,6 +191,7 @@ export class FakeActivities {
       removeWorkload: async () => ({ removed: true }),
       removeOverlayNetwork: async () => ({ removed: true }),
       leaveSwarm: async () => ({ left: true }),
+      removeEtcd: async () => ({ removed: true }),
       removeConsul: async () => ({ removed: true }),
       listHosts: async () =>
         structuredClone(this.hostsAfterTeardown && this.calls.some((c) => TEARDOWN_ACTIVITIES.includes(c.activity)) ? this.hostsAfterTeardown : this.hosts),

@@ -2,6 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { provisionWorkflowId } from '../../names.js';
 import { providerFor } from '../../providers/registry.js';
+import { clusterStoreOf, modeOf } from '../../spec.js';
 import type { ClusterProgress } from '../../types.js';
 import { progressQuery } from '../../workflows/progress.js';
 import { requireClusterSpec } from '../cluster-files.js';
@@ -12,6 +13,10 @@ import { defaultCluster } from './down.js';
 export interface ClusterStatus {
   cluster: string;
   provider: string;
+  /** swarm or classic */
+  mode: 'swarm' | 'classic';
+  /** classic mode: the store the engines share (consul or etcd) */
+  clusterStore?: 'consul' | 'etcd';
   workflow?: { id: string; runId: string; status: string };
   phase?: ClusterProgress['phase'];
   error?: string;
@@ -22,7 +27,7 @@ export interface ClusterStatus {
 export async function clusterStatus(ctx: CliContext, cluster: string): Promise<ClusterStatus> {
   const spec = await requireClusterSpec(ctx.paths, cluster);
   const hosts = await providerFor(spec.provider, ctx.paths).listHosts(cluster);
-  const status: ClusterStatus = { cluster, provider: spec.provider.type, hosts: hosts.map(({ name, address, state }) => ({ name, address, state })), steps: [] };
+  const status: ClusterStatus = { cluster, provider: spec.provider.type, mode: modeOf(spec), clusterStore: clusterStoreOf(spec), hosts: hosts.map(({ name, address, state }) => ({ name, address, state })), steps: [] };
   const client = await ctx.temporal(false);
   const handle = client.workflow.getHandle(provisionWorkflowId(cluster));
   try {
@@ -46,7 +51,8 @@ export function registerStatus(program: Command, context: (cmd: Command) => CliC
       const ctx = context(cmd);
       const s = await clusterStatus(ctx, clusterArg ?? defaultCluster());
       if (opts.json) return ctx.out.json(s);
-      const lines = [`cluster ${s.cluster} (provider ${s.provider}): ${s.phase ?? 'no run recorded'}${s.workflow ? ` - workflow ${s.workflow.id} ${s.workflow.status}` : ''}`];
+      const mode = s.mode === 'classic' ? `mode classic on ${s.clusterStore}` : `mode ${s.mode}`;
+      const lines = [`cluster ${s.cluster} (provider ${s.provider}, ${mode}): ${s.phase ?? 'no run recorded'}${s.workflow ? ` - workflow ${s.workflow.id} ${s.workflow.status}` : ''}`];
       if (s.error) lines.push(`  error: ${s.error}`);
       lines.push('hosts:');
       for (const h of s.hosts) lines.push(`  ${h.name.padEnd(20)} ${h.address.padEnd(16)} ${h.state}`);

@@ -2,11 +2,12 @@ import { createInterface } from 'node:readline/promises';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure, WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { Command } from 'commander';
-import { EXIT, UsageError, UserError } from '../../errors.js';
+import { EXIT, SpecError, UsageError, UserError } from '../../errors.js';
+import { localEngine } from '../../providers/local/dockerd.js';
 import { provisionWorkflowId } from '../../names.js';
 import { stringify } from 'yaml';
 import { OVERLAY_CLUSTER, OVERLAY_PROVIDER } from '../../search-attributes.js';
-import { DEFAULT_SPEC_PATH, loadSpecFile, type ClusterSpec } from '../../spec.js';
+import { classicModeProblem, clusterStoreOf, DEFAULT_SPEC_PATH, loadSpecFile, type ClusterSpec } from '../../spec.js';
 import { hostTaskQueue, TASK_QUEUE } from '../../temporal.js';
 import type { ClusterProgress, ProvisionInput, ProvisionResult, VerifyReport } from '../../types.js';
 import { progressQuery } from '../../workflows/progress.js';
@@ -21,7 +22,7 @@ import { follow } from '../follow.js';
 export function runMetadata(spec: ClusterSpec) {
   const hosts = 1 + spec.nodes.length;
   return {
-    staticSummary: `${spec.cluster}: ${spec.provider.type}, ${hosts} hosts, ${spec.workloads.length} workloads`,
+    staticSummary: `${spec.cluster}: ${spec.provider.type}, ${hosts} hosts, ${spec.workloads.length} workloads${spec.mode === 'classic' ? `, classic mode on ${clusterStoreOf(spec)}` : ''}`,
     // the spec holds no secret (passwords are generated in the worker), so it is shown as is
     staticDetails: ['```yaml', stringify(spec).trim(), '```'].join('\n'),
     typedSearchAttributes: [
@@ -115,6 +116,17 @@ function onInterrupt(cluster: string, yes: boolean, cancel: () => Promise<void>)
   });
 }
 
+/**
+ * Classic mode on local hosts needs this machine's dockerd to have it: refused here,
+ * with exit 2, before a run starts (the run checks again, for workers elsewhere).
+ */
+async function refuseUnsupportedMode(spec: ClusterSpec): Promise<void> {
+  if (spec.mode !== 'classic' || spec.provider.type !== 'local') return;
+  const engine = await localEngine();
+  const problem = engine && classicModeProblem(spec, engine, "this machine's dockerd");
+  if (problem) throw new SpecError(`${spec.cluster}: ${problem}`, [problem], 'nothing was created');
+}
+
 export function registerUp(program: Command, context: (cmd: Command) => CliContext): void {
   program
     .command('up')
@@ -129,6 +141,7 @@ export function registerUp(program: Command, context: (cmd: Command) => CliConte
     .action(async (opts: { file: string; keepOnFailure?: boolean; detach?: boolean; json?: boolean; yes?: boolean }, cmd: Command) => {
       const ctx = context(cmd);
       const spec = loadSpecFile(opts.file); // a bad spec exits 2 before anything starts
+      await refuseUnsupportedMode(spec);
       await confirmCosts(ctx, spec, opts.yes ?? false);
       const client = await ctx.temporal(true);
       await ensureSearchAttributes(client);

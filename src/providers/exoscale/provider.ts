@@ -10,6 +10,7 @@ import type { Paths } from '../../paths.js';
 import { imagesDir } from '../../toolchain.js';
 import { connectEngine, waitForEngine } from '../../docker/engine.js';
 import { permanent, transient } from '../errors.js';
+import type { EngineFacts } from '../../spec.js';
 import type { EngineEndpoint, FirewallRequest, HostInfo, HostRequest, Provider } from '../provider.js';
 import { ExoscaleApi } from './api/client.js';
 import type { Instance, SecurityGroup, SecurityGroupRule, SecurityGroupRuleRequest } from './api/schemas.js';
@@ -139,6 +140,11 @@ export class ExoscaleProvider implements Provider {
     await this.api.deleteSshKey(keyName(cluster));
   }
 
+  /** Docker comes from the template's distribution: only a running instance can tell its version. */
+  async plannedEngine(): Promise<EngineFacts | undefined> {
+    return undefined;
+  }
+
   // -- instances --------------------------------------------------------------------
 
   private async instancesOf(cluster: string): Promise<Instance[]> {
@@ -193,7 +199,7 @@ export class ExoscaleProvider implements Provider {
         'security-groups': [{ id: group.id }],
         labels: { [CLUSTER_LABEL]: req.cluster, [HOST_LABEL]: req.name },
         'public-ip-assignment': 'inet4',
-        'user-data': encodeUserData(cloudInit({ defaultUser: user, cluster: req.cluster, host: req.name })),
+        'user-data': encodeUserData(cloudInit({ defaultUser: user, cluster: req.cluster, host: req.name, engine: req.engine })),
       });
     }
     phase('running');

@@ -1,13 +1,15 @@
 // One real dockerd per local host, in the host's network namespace and its own UTS
 // namespace (own hostname: the engines' gossip refuses duplicate names), with its
 // own data root, exec root, socket, pid file, config file and cgroup parent.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Docker from 'dockerode';
 import { pingEngine, waitForEngine } from '../../docker/engine.js';
-import { transient } from '../errors.js';
+import { permanent, transient } from '../errors.js';
+import type { EngineOptions } from '../provider.js';
+import type { EngineFacts } from '../../spec.js';
 import type { HostDirs } from './layout.js';
 import { cmdline, isAlive, netnsInode, pidsInCgroup, pidsInNetns, signal, waitForExit, removeCgroup } from './processes.js';
 import { unmountUnder } from './mounts.js';
@@ -35,6 +37,22 @@ async function logTail(path: string, lines = 5): Promise<string> {
   }
 }
 
+const CLUSTER_STORE_BACKENDS = ['consul', 'etcd', 'zookeeper'];
+
+/**
+ * This machine's dockerd, which every local host runs: `dockerd --version`, and the
+ * cluster-store backends compiled into it (their libkv packages name themselves in the
+ * binary; Debian's docker.io leaves Consul's out). Undefined without dockerd.
+ */
+export async function localEngine(): Promise<EngineFacts | undefined> {
+  const run = (cmd: string, args: string[]) => new Promise<string | undefined>((resolve) => execFile(cmd, args, { timeout: 10_000 }, (err, stdout) => resolve(err ? undefined : stdout.trim())));
+  const version = await run('dockerd', ['--version']);
+  const path = await run('sh', ['-c', 'command -v dockerd']);
+  if (!version || !path) return undefined;
+  const binary = await readFile(path);
+  return { version, clusterStores: CLUSTER_STORE_BACKENDS.filter((b) => binary.includes(`github.com/docker/libkv/store/${b}`)) };
+}
+
 export function dockerdArgs(dirs: HostDirs, configFile: string): string[] {
   return [
     '--config-file', configFile,
@@ -49,11 +67,31 @@ export function dockerdArgs(dirs: HostDirs, configFile: string): string[] {
   ];
 }
 
-/** Ensures the host's dockerd runs and answers; starts it when it does not. */
-export async function ensureDockerd(netns: string, host: string, dirs: HostDirs): Promise<number> {
+/**
+ * The engine's config file. Our own: a host-level /etc/docker/daemon.json never leaks
+ * in, and the engine identity key stays per host instead of the shared
+ * /etc/docker/key.json. Classic mode adds the key-value store the engines share.
+ */
+export function daemonConfig(dirs: HostDirs, options: EngineOptions = {}): string {
+  const config: Record<string, string> = { 'deprecated-key-path': `${dirs.state}/key.json` };
+  if (options.clusterStore) config['cluster-store'] = options.clusterStore;
+  if (options.clusterAdvertise) config['cluster-advertise'] = options.clusterAdvertise;
+  return JSON.stringify(config, null, 2);
+}
+
+/** Ensures the host's dockerd runs with `options` and answers; starts it when it does not. */
+export async function ensureDockerd(netns: string, host: string, dirs: HostDirs, options: EngineOptions = {}): Promise<number> {
   const docker = new Docker({ socketPath: dirs.socket });
+  const configFile = `${dirs.run}/daemon.json`;
+  const config = daemonConfig(dirs, options);
   const running = await dockerdPid(dirs);
   if (running !== undefined) {
+    // A running engine keeps its options until restarted: one started for the other
+    // mode (swarm vs classic) would silently not share networks the way the spec says.
+    const current = await readFile(configFile, 'utf8').catch(() => '');
+    if (current && current !== config) {
+      throw permanent('EngineOptionsDiffer', `dockerd on ${host} runs with other options than the spec asks for (${configFile})`, 'a cluster cannot change mode in place: remove it (overlayctl down) and run up again');
+    }
     if (await waitForEngine(docker, ENGINE_START_TIMEOUT_MS, () => isAlive(running))) return running;
     throw transient('EngineNotAnswering', `dockerd on ${host} (pid ${running}) runs but did not answer in ${ENGINE_START_TIMEOUT_MS / 1000} s`, `see ${dirs.log}`);
   }
@@ -61,10 +99,7 @@ export async function ensureDockerd(netns: string, host: string, dirs: HostDirs)
   await sweepHost(netns, dirs);
   await mkdir(dirs.run, { recursive: true, mode: 0o700 });
   await mkdir(dirs.dataRoot, { recursive: true, mode: 0o710 });
-  const configFile = `${dirs.run}/daemon.json`;
-  // Our own config file: a host-level /etc/docker/daemon.json never leaks in, and the
-  // engine identity key stays per host instead of the shared /etc/docker/key.json.
-  await writeFile(configFile, JSON.stringify({ 'deprecated-key-path': `${dirs.state}/key.json` }, null, 2));
+  await writeFile(configFile, config);
   await mkdir(dirname(dirs.log), { recursive: true });
   const log = openSync(dirs.log, 'a');
   const child = spawn(

@@ -10,7 +10,8 @@ import type { Paths } from '../../paths.js';
 import { imagesDir } from '../../toolchain.js';
 import { permanent } from '../errors.js';
 import type { EngineEndpoint, FirewallRequest, HostInfo, HostRequest, Provider } from '../provider.js';
-import { dockerdPid, ensureDockerd, stopDockerd } from './dockerd.js';
+import type { EngineFacts } from '../../spec.js';
+import { dockerdPid, ensureDockerd, localEngine, stopDockerd } from './dockerd.js';
 import { processesNamed } from './processes.js';
 import { ensureImage } from '../../docker/images.js';
 import { clusterRunDir, hostAddress, hostDirs, netnsName, parseNetnsName, securityGroupFile } from './layout.js';
@@ -66,6 +67,10 @@ export class LocalProvider implements Provider {
 
   async deleteSshKey(_cluster: string): Promise<void> {}
 
+  async plannedEngine(): Promise<EngineFacts | undefined> {
+    return localEngine();
+  }
+
   async ensureHost(req: HostRequest): Promise<HostInfo> {
     const phase = req.onPhase ?? (() => undefined);
     const group = await this.readGroup(req.cluster);
@@ -78,7 +83,7 @@ export class LocalProvider implements Provider {
     phase('firewall');
     await applySecurityGroup(netns, req.name, group.rules, group.members);
     phase('engine');
-    await ensureDockerd(netns, req.name, hostDirs(this.paths, req.cluster, req.name));
+    await ensureDockerd(netns, req.name, hostDirs(this.paths, req.cluster, req.name), req.engine);
     return { name: req.name, cluster: req.cluster, address, state: 'running' };
   }
 
