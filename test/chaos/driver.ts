@@ -2,7 +2,7 @@
 // (SIGKILL) or restarts the dev server at chosen moments, and then counts what exists
 // through the engines and the provider themselves, not through our own state.
 // Used by the durability tests and by `npm run chaos`.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { connectEngine } from '../../src/docker/engine.js';
@@ -48,6 +48,25 @@ export async function clientFor(box: Sandbox): Promise<Client> {
 
 export function workerPid(box: Sandbox): number {
   return Number(readFileSync(join(box.stateDir, 'dev', 'worker.pid'), 'utf8').trim());
+}
+
+/** Starts the worker again each time it dies (crash faults end it) until `result` settles; how many times it did. */
+export async function restartWorkerUntil(box: Sandbox, result: Promise<unknown>): Promise<number> {
+  let done = false;
+  void result.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  let crashes = 0;
+  while (!done) {
+    const pid = workerPid(box);
+    while (!done && existsSync(`/proc/${pid}`)) await new Promise((r) => setTimeout(r, 100));
+    if (done) break;
+    crashes += 1;
+    const restarted = await box.cli(['dev', 'start']);
+    if (restarted.code !== 0) throw new Error(`overlayctl dev start failed: ${restarted.stderr}`);
+  }
+  return crashes;
 }
 
 export function serverPid(box: Sandbox): number {

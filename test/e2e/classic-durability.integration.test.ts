@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectEngine } from '../../src/docker/engine.js';
 import { providerFor } from '../../src/providers/registry.js';
 import type { ClusterSpec } from '../../src/spec.js';
-import { clientFor, sandboxPaths, waitForResult, workerPid } from '../chaos/driver.js';
+import { clientFor, sandboxPaths, waitForResult, restartWorkerUntil } from '../chaos/driver.js';
 import { createSandbox, leftovers, tutorialSpec, type Sandbox } from './harness.js';
 
 const CLUSTER = 'e2eclkill';
@@ -47,17 +47,7 @@ it('a worker SIGKILLed at the end of every step and restarted finishes the same 
   const file = box.writeSpec(spec, 'classic-kill');
   expect((await box.cli(['up', '-f', file, '--detach'])).code).toBe(0);
   const result = waitForResult(client, `overlayctl/${CLUSTER}/provision`);
-  let done = false;
-  void result.then(() => (done = true));
-  let crashes = 0;
-  while (!done) {
-    const pid = workerPid(box);
-    while (!done && readdirSync('/proc').includes(String(pid))) await new Promise((r) => setTimeout(r, 100));
-    if (done) break;
-    crashes += 1;
-    const restarted = await box.cli(['dev', 'start']);
-    expect(restarted.code, restarted.stderr).toBe(0);
-  }
+  const crashes = await restartWorkerUntil(box, result);
   expect(await result).toEqual({ ok: true });
   const crashed = readdirSync(join(box.stateDir, 'crashes')).map((f) => f.split('@')[0]).sort();
   expect(crashed).toEqual(

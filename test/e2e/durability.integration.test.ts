@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STEPS, boundary, clientFor, countCluster, expectedCount, INSIDE, serverPid, waitForMoment, waitForResult, workerPid } from '../chaos/driver.js';
+import { STEPS, boundary, clientFor, countCluster, expectedCount, INSIDE, serverPid, waitForMoment, waitForResult, workerPid, restartWorkerUntil } from '../chaos/driver.js';
 import { createSandbox, leftovers, tutorialSpec, type Sandbox } from './harness.js';
 import type { ClusterSpec } from '../../src/types.js';
 
@@ -61,17 +61,7 @@ describe('resume after crashes', () => {
     const id = `overlayctl/${spec.cluster}/provision`;
     expect((await box.cli(['up', '-f', file, '--detach'])).code).toBe(0);
     const result = waitForResult(client, id);
-    let done = false;
-    void result.then(() => (done = true));
-    let crashes = 0;
-    while (!done) {
-      const pid = workerPid(box);
-      while (!done && readdirSync('/proc').includes(String(pid))) await new Promise((r) => setTimeout(r, 100));
-      if (done) break;
-      crashes += 1;
-      const restarted = await box.cli(['dev', 'start']);
-      expect(restarted.code, restarted.stderr).toBe(0);
-    }
+    const crashes = await restartWorkerUntil(box, result);
     expect(await result).toEqual({ ok: true });
     // one crash per activity type that calls the provider: every step of the run
     const crashed = readdirSync(join(box.stateDir, 'crashes')).map((f) => f.split('@')[0]).sort();
