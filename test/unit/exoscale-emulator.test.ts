@@ -184,7 +184,9 @@ describe('resources', () => {
   });
 
   it('instances: starting -> running with MemoryBackend addresses, stop/start, destroying -> gone', async () => {
-    const backend = new MemoryBackend({ createDelayMs: 100, deleteDelayMs: 100, powerDelayMs: 100 });
+    // long enough that the GET right after a change still sees the transient state
+    // (starting, stopping, destroying) on a machine loaded by end-to-end tests
+    const backend = new MemoryBackend({ createDelayMs: 750, deleteDelayMs: 750, powerDelayMs: 750 });
     const e = await start({ backend });
     const { small, ubuntu } = await ids(e);
     const sgOp = await call(e, 'POST', '/security-group', { name: 'cluster' });
