@@ -2,7 +2,7 @@
 // tutorial's) or etcd (v2 API), both on the manager. Read inside their containers on the
 // manager, never opened to the controller.
 import type Docker from 'dockerode';
-import { ensureContainer, execIn, findContainer, removeContainer } from '../docker/containers.js';
+import { ensureContainer, execIn, execUntilOk, findContainer, removeContainer } from '../docker/containers.js';
 import { transient } from '../providers/errors.js';
 import type { ClusterSpec } from '../types.js';
 import { CONSUL_CONTAINER, CONSUL_PORT, consulKeysUnder } from './consul.js';
@@ -68,14 +68,8 @@ export const ensureEtcd = (deps: ActivityDeps) =>
         `--initial-cluster=${manager}=http://127.0.0.1:2380`,
       ],
     });
-    const deadline = Date.now() + 30_000;
-    let last = '';
-    while (Date.now() < deadline) {
-      const out = await execIn(docker, ETCD_CONTAINER, [...ETCDCTL, 'set', `/overlayctl/${spec.cluster}/store-ready`, 'true']).catch((e: Error) => ({ code: 1, stdout: '', stderr: e.message }));
-      if (out.code === 0) return { address: `${managerAddress}:${ETCD_PORT}`, container: action };
-      last = (out.stderr || out.stdout).trim();
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const last = await execUntilOk(docker, ETCD_CONTAINER, [...ETCDCTL, 'set', `/overlayctl/${spec.cluster}/store-ready`, 'true'], 30_000);
+    if (last === undefined) return { address: `${managerAddress}:${ETCD_PORT}`, container: action };
     throw transient('EtcdNotReady', `etcd on ${manager} does not accept writes after 30 s: ${last}`);
   });
 

@@ -1,4 +1,4 @@
-import { ensureContainer, execIn, removeContainer } from '../docker/containers.js';
+import { ensureContainer, execUntilOk, removeContainer } from '../docker/containers.js';
 import { transient } from '../providers/errors.js';
 import type { ClusterSpec } from '../types.js';
 import { CONSUL_CONTAINER, CONSUL_PORT } from './consul.js';
@@ -24,14 +24,8 @@ export const ensureConsul = (deps: ActivityDeps) =>
       cmd: ['agent', '-server', '-bootstrap-expect=1', '-data-dir=/consul/data', `-bind=${managerAddress}`, '-client=0.0.0.0', '-ui', `-node=${manager}`, '-hcl=performance { raft_multiplier = 1 }'],
     });
     // Ready means a leader accepts writes.
-    const deadline = Date.now() + 30_000;
-    let last = '';
-    while (Date.now() < deadline) {
-      const out = await execIn(docker, CONSUL_CONTAINER, ['consul', 'kv', 'put', `overlayctl/${spec.cluster}/consul-ready`, 'true']).catch((e: Error) => ({ code: 1, stdout: '', stderr: e.message }));
-      if (out.code === 0) return { address: `${managerAddress}:${CONSUL_PORT}`, container: action };
-      last = (out.stderr || out.stdout).trim();
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const last = await execUntilOk(docker, CONSUL_CONTAINER, ['consul', 'kv', 'put', `overlayctl/${spec.cluster}/consul-ready`, 'true'], 30_000);
+    if (last === undefined) return { address: `${managerAddress}:${CONSUL_PORT}`, container: action };
     throw transient('ConsulNotReady', `Consul on ${manager} has no leader after 30 s: ${last}`);
   });
 

@@ -161,3 +161,20 @@ export async function execIn(docker: Docker, container: string, cmd: string[], s
   const info = await exec.inspect();
   return { code: info.ExitCode ?? -1, stdout, stderr };
 }
+
+/**
+ * Runs `cmd` in the container until it exits 0, every 250 ms for at most `timeoutMs`
+ * (a server that is up but not ready yet, e.g. no leader): undefined once it did, else
+ * what its last try said.
+ */
+export async function execUntilOk(docker: Docker, container: string, cmd: string[], timeoutMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const out = await execIn(docker, container, cmd).catch((e: Error) => ({ code: 1, stdout: '', stderr: e.message }));
+    if (out.code === 0) return undefined;
+    last = (out.stderr || out.stdout).trim();
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return last;
+}
