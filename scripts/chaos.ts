@@ -3,9 +3,9 @@
 // provider: a verified cluster with each thing exactly once, or nothing left.
 //   npm run chaos                 every case
 //   npm run chaos -- --only kill  cases whose name contains "kill"
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { boundary, clientFor, countCluster, expectedCount, INSIDE, STEPS, waitForMoment, waitForResult, workerPid, serverPid, type Moment } from '../test/chaos/driver.js';
+import { boundary, clientFor, countCluster, expectedCount, INSIDE, STEPS, waitForMoment, waitForResult, workerPid, serverPid, restartWorkerUntil, type Moment } from '../test/chaos/driver.js';
 import { createSandbox, leftovers, tutorialSpec, type Sandbox } from '../test/e2e/harness.js';
 import type { ClusterSpec } from '../src/types.js';
 
@@ -86,16 +86,7 @@ async function crashing(box: Sandbox, spec: ClusterSpec, activity: string): Prom
   const up = await box.cli(['up', '-f', box.writeSpec(spec, spec.cluster), '--detach']);
   if (up.code !== 0) return { ok: false, detail: `up: ${up.stderr.trim()}`, leaks: 0, duplicates: 0 };
   const result = waitForResult(client, id);
-  let done = false;
-  void result.then(() => (done = true));
-  let crashes = 0;
-  while (!done) {
-    const pid = workerPid(box);
-    while (!done && existsSync(`/proc/${pid}`)) await new Promise((r) => setTimeout(r, 100));
-    if (done) break;
-    crashes += 1;
-    await box.cli(['dev', 'start']);
-  }
+  const crashes = await restartWorkerUntil(box, result);
   const outcome = await result;
   const count = await countCluster(box, spec);
   const duplicates = duplicatesOf(count);
