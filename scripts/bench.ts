@@ -13,12 +13,12 @@ import { temporalBin } from '../src/toolchain.js';
 import type { HistoryFigures } from '../bench/lib/history.js';
 import { renderCase } from '../bench/lib/stats.js';
 import type { BenchContext, CaseResult } from '../bench/lib/types.js';
-import { dataplane } from '../bench/cases/dataplane.js';
+import { DATAPLANE_CLUSTER, dataplane } from '../bench/cases/dataplane.js';
 import { emulatedCloud } from '../bench/cases/emulated-cloud.js';
 import { historyGrowth } from '../bench/cases/history-growth.js';
 import { provisioning, PROVISIONING_CLUSTER } from '../bench/cases/provisioning.js';
 import { resume, RESUME_CLUSTER } from '../bench/cases/resume.js';
-import { scaling, type ScalingRun } from '../bench/cases/scaling.js';
+import { scaling, scalingCluster, SCALING_SIZES, type ScalingRun } from '../bench/cases/scaling.js';
 import { temporalOverhead } from '../bench/cases/temporal-overhead.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     failed = true;
     console.error(`bench: ${(err as Error).stack ?? err}`);
   } finally {
-    const left = await env.stop([PROVISIONING_CLUSTER, RESUME_CLUSTER, 'bplane', 'bscale3', 'bscale6', 'bscale12']);
+    const left = await env.stop([PROVISIONING_CLUSTER, RESUME_CLUSTER, DATAPLANE_CLUSTER, ...SCALING_SIZES.map(scalingCluster)]);
     if (left.length) {
       failed = true;
       console.error(`bench: left behind:\n${left.join('\n')}`);

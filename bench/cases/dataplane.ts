@@ -2,6 +2,7 @@
 // containers on two hosts over the overlay (plain and encrypted), against the same
 // between the two hosts' own namespaces (the underlay), in the same run, alternating.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SG_CHAIN } from '../../src/providers/local/security-group.js';
 import { hostAddress, netnsName } from '../../src/providers/local/layout.js';
@@ -38,7 +39,7 @@ export async function dataplane(ctx: BenchContext, env: BenchEnv): Promise<CaseR
   const inServerNs = (args: string[]) => run('nsenter', [`--net=/var/run/netns/${netnsName(spec.cluster, server)}`, 'iptables', '-w', ...args]);
   try {
     // the image, loaded as the provider loads the others (docker import of the offline root fs)
-    const meta = JSON.parse(await run('cat', [join(env.paths.cache, 'images', 'iperf3.json')])) as { changes: string[] };
+    const meta = JSON.parse(readFileSync(join(env.paths.cache, 'images', 'iperf3.json'), 'utf8')) as { changes: string[] };
     for (const host of [server, client]) {
       await docker(host, 'import', ...meta.changes.flatMap((c) => ['-c', c]), join(env.paths.cache, 'images', 'iperf3.tar'), 'iperf3:latest');
     }

@@ -14,8 +14,11 @@ export interface ScalingRun {
   history: HistoryFigures;
 }
 
+export const SCALING_SIZES = [3, 6, 12] as const;
+export const scalingCluster = (hosts: number) => `bscale${hosts}`;
+
 export async function scaling(ctx: BenchContext, env: BenchEnv, runs: ScalingRun[]): Promise<CaseResult> {
-  const sizes = ctx.quick ? [3, 6] : [3, 6, 12];
+  const sizes: number[] = ctx.quick ? SCALING_SIZES.slice(0, 2) : [...SCALING_SIZES];
   const wall = new Map<number, number[]>(sizes.map((n) => [n, []]));
   const worker = new Map<number, number[]>(sizes.map((n) => [n, []]));
   const engines = new Map<number, number[]>(sizes.map((n) => [n, []]));
@@ -23,7 +26,7 @@ export async function scaling(ctx: BenchContext, env: BenchEnv, runs: ScalingRun
   for (let i = 0; i < ctx.runs; i++) {
     // sizes in a rotating order, so no size always follows the same one
     for (const n of [...sizes.slice(i % sizes.length), ...sizes.slice(0, i % sizes.length)]) {
-      const spec = benchSpec(`bscale${n}`, `10.250.${10 + n}.0/24`, n);
+      const spec = benchSpec(scalingCluster(n), `10.250.${10 + n}.0/24`, n);
       const pid = await env.workerPid();
       resetPeak(pid);
       const up = await env.up(spec);

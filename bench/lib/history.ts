@@ -112,19 +112,13 @@ export function analyzeHistory(history: temporal.api.history.v1.IHistory): Histo
     ...[...wfts.values()].filter((w) => w.completed !== undefined).map((w): [number, number] => [w.scheduled, w.completed!]),
   ];
   const overheadMs = unionLength(intervals);
-  const steps: HistoryFigures['steps'] = {};
+  const spans = new Map<string, { first: number; last: number; count: number; maxAttempt: number }>();
   for (const a of activities.values()) {
-    const s = (steps[a.wave] ??= { spanMs: 0, count: 0, maxAttempt: 1, first: Infinity, last: -Infinity } as never) as { spanMs: number; count: number; maxAttempt: number; first: number; last: number };
-    s.count++;
-    s.maxAttempt = Math.max(s.maxAttempt, a.attempt);
-    s.first = Math.min(s.first, a.scheduled);
-    s.last = Math.max(s.last, a.completed ?? a.scheduled);
-    s.spanMs = s.last - s.first;
+    const s = spans.get(a.wave) ?? { first: a.scheduled, last: a.scheduled, count: 0, maxAttempt: 1 };
+    spans.set(a.wave, { first: Math.min(s.first, a.scheduled), last: Math.max(s.last, a.completed ?? a.scheduled), count: s.count + 1, maxAttempt: Math.max(s.maxAttempt, a.attempt) });
   }
-  for (const s of Object.values(steps) as { first?: number; last?: number }[]) {
-    delete s.first;
-    delete s.last;
-  }
+  const steps: HistoryFigures['steps'] = {};
+  for (const [wave, s] of spans) steps[wave] = { spanMs: s.last - s.first, count: s.count, maxAttempt: s.maxAttempt };
   return {
     events: events.length,
     bytes,
