@@ -29,6 +29,17 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+/** The cluster's status once its provisioning run is no longer running. */
+const runEnded = () =>
+  until(
+    'the run ready again',
+    async () => {
+      const s = JSON.parse((await box.cli(['status', CLUSTER, '--json'])).stdout);
+      return s.workflow?.status === 'RUNNING' ? undefined : s;
+    },
+    240_000,
+  );
+
 beforeAll(async () => {
   box = await createSandbox();
   specFile = box.writeSpec(spec, 'classic');
@@ -213,15 +224,7 @@ describe('classic mode on local hosts', () => {
     } finally {
       await on(MANAGER, 'docker unpause etcd');
     }
-    const ready = await until(
-      'the run ready again',
-      async () => {
-        const s = JSON.parse((await box.cli(['status', CLUSTER, '--json'])).stdout);
-        return s.workflow?.status === 'RUNNING' ? undefined : s;
-      },
-      240_000,
-    );
-    expect(ready).toMatchObject({ phase: 'ready', workflow: { status: 'COMPLETED' } });
+    expect(await runEnded()).toMatchObject({ phase: 'ready', workflow: { status: 'COMPLETED' } });
   }, 420_000);
 
   it('a node engine cut off from the store fails its host step with a clear message, retried until it reaches the store again', async () => {
@@ -252,15 +255,7 @@ describe('classic mode on local hosts', () => {
       await box.sh(`nsenter --net=${managerNs} iptables -w -D ${cut.replace(/^INPUT 1/, 'INPUT')}`);
     }
     // the engine registers again on its own (every 20 s); the step's next attempt finds it
-    const ready = await until(
-      'the run ready again',
-      async () => {
-        const s = JSON.parse((await box.cli(['status', CLUSTER, '--json'])).stdout);
-        return s.workflow?.status === 'RUNNING' ? undefined : s;
-      },
-      240_000,
-    );
-    expect(ready).toMatchObject({ phase: 'ready', workflow: { status: 'COMPLETED' } });
+    expect(await runEnded()).toMatchObject({ phase: 'ready', workflow: { status: 'COMPLETED' } });
     expect((await box.cli(['kv', 'ls', CLUSTER, 'docker/nodes/'])).stdout).toContain('docker/nodes/10.251.7.13:2376');
   }, 420_000);
 
