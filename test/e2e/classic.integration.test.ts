@@ -136,9 +136,9 @@ describe('classic mode on local hosts', () => {
     const sql = await until('database answers a new container on node3', async () => {
       const r = await on(`${CLUSTER}-node3`, `PW=$(${ovl} secret ${CLUSTER} database) && docker run --rm --net private-net mysql mysql -h database -uroot -p"$PW" -e 'select 1'`);
       return r.code === 0 ? r : undefined;
-    });
+    }, 120_000);
     expect(sql.stdout.trim().split('\n')).toEqual(['1', '1']);
-  }, 120_000);
+  }, 300_000);
 
   it("kv ls shows the network's keys in the store, and Consul's own keys", async () => {
     const id = (await on(`${CLUSTER}-node1`, "docker network inspect -f '{{.Id}}' private-net")).stdout.trim();
